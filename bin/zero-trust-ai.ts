@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { CONFIG_CONTEXT_KEY, loadPlatformConfig } from '../lib/config/load-config';
+import { ConfigValidationError } from '../lib/config/validate-config';
+import { buildPlatform } from '../lib/platform-app';
+import { registerValidations } from '../lib/validation/register-validations';
+
+const app = new App();
+try {
+  const config = loadPlatformConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY));
+  buildPlatform(app, config);
+  registerValidations(app);
+} catch (e) {
+  if (e instanceof ConfigValidationError || (e instanceof Error && e.name === 'PlatformValidationError')) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}

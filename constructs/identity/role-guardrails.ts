@@ -1,0 +1,52 @@
+import { Annotations, Aws, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/** The longest role session the platform allows, in seconds. */
+export const MAX_SESSION_SECONDS = 3600;
+
+const ROLE_TYPE = 'AWS::IAM::Role';
+
+/**
+ * An Aspect that puts every IAM role in its scope, including roles that other constructs and CDK's
+ * own custom-resource providers create, under the platform permissions boundary, with sessions of
+ * at most one hour.
+ *
+ * A role in another stack than the boundary refers to it by name, and that stack is made to
+ * depend on the boundary's stack, so the boundary always exists before the role.
+ */
+export class RoleGuardrails implements IAspect {
+  constructor(
+    private readonly boundary: iam.ManagedPolicy,
+    private readonly boundaryName: string,
+  ) {}
+
+  public visit(node: IConstruct): void {
+    if (!CfnResource.isCfnResource(node) || node.cfnResourceType !== ROLE_TYPE) return;
+    const roleStack = Stack.of(node);
+    const boundaryStack = Stack.of(this.boundary);
+    if (roleStack === boundaryStack) {
+      node.addPropertyOverride('PermissionsBoundary', this.boundary.managedPolicyArn);
+    } else {
+      node.addPropertyOverride(
+        'PermissionsBoundary',
+        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${this.boundaryName}`,
+      );
+      if (!roleStack.dependencies.includes(boundaryStack))
+        roleStack.addStackDependency(boundaryStack, 'permissions boundary');
+    }
+
+    if (node instanceof iam.CfnRole) {
+      const current = node.maxSessionDuration;
+      if (current === undefined) {
+        node.maxSessionDuration = MAX_SESSION_SECONDS;
+      } else if (!Token.isUnresolved(current) && current > MAX_SESSION_SECONDS) {
+        Annotations.of(node).addError(
+          `maxSessionDuration must be at most ${MAX_SESSION_SECONDS} seconds on a platform role, got ${current}`,
+        );
+      }
+    } else {
+      node.addPropertyOverride('MaxSessionDuration', MAX_SESSION_SECONDS);
+    }
+  }
+}

@@ -1,0 +1,451 @@
+import { Annotations, Aws, RemovalPolicy, Tags, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
+import { PlatformKey } from '../keys/platform-key';
+import { acknowledgeFinding } from '../private/nag';
+import { PlatformValidationError, validateIntegerRange } from '../private/validation';
+import { PlatformEndpoint } from './platform-endpoint';
+
+/** Names of the subnet tiers (the `aws-cdk:subnet-name` tag of each subnet). */
+export const SubnetTier = {
+  /** GPU compute: fleets and SageMaker ENIs. Isolated. */
+  GPU: 'gpu',
+  /** Interface VPC endpoints. Isolated. */
+  ENDPOINTS: 'endpoints',
+  /** Data services and platform functions. Isolated. */
+  DATA: 'data',
+  /** Declared egress tier: private subnets routed through NAT. Only with `openInternetEgress`. */
+  EGRESS: 'egress',
+  /** Public subnets holding the NAT gateways of the declared egress tier. Only with `openInternetEgress`. */
+  EGRESS_PUBLIC: 'egress-public',
+} as const;
+export type SubnetTier = (typeof SubnetTier)[keyof typeof SubnetTier];
+
+/** The tag every resource of a declared egress path carries, so reviewers and Guard rules can tell it apart. */
+export const EGRESS_TIER_TAG = { key: 'ai-platform:egress-tier', value: 'declared' } as const;
+
+const HTTPS = 443;
+const EPHEMERAL = { from: 1024, to: 65535 };
+
+export interface SegmentedNetworkProps {
+  /** The VPC's IPv4 range, from /16 to /22. @default '10.40.0.0/16' */
+  readonly cidr?: string;
+  /** How many availability zones, from 2 to 6. Ignored when `availabilityZones` is set. @default 2 */
+  readonly maxAzs?: number;
+  /** Explicit availability zones (at least 2). @default - the first `maxAzs` zones of the region, without a lookup */
+  readonly availabilityZones?: string[];
+  /** Prefix length of each GPU-tier subnet (one per zone). Room for GPU fleets and SageMaker ENIs. @default 20 */
+  readonly gpuTierCidrMask?: number;
+  /** Prefix length of each endpoints-tier subnet. @default 24 */
+  readonly endpointsTierCidrMask?: number;
+  /** Prefix length of each data-tier subnet. @default 22 */
+  readonly dataTierCidrMask?: number;
+  /** Interface endpoints to create, chosen from what the workloads need. @default PlatformEndpoint.ALL */
+  readonly interfaceEndpoints?: readonly PlatformEndpoint[];
+  /** Keys the KMS endpoint admits. @default - every key of this account and region */
+  readonly kmsEndpointKeys?: kms.IKey[];
+  /** Key of the flow-log group. @default - a new platform key usable only by CloudWatch Logs */
+  readonly flowLogsKey?: kms.IKey;
+  /** Retention of the flow-log group. @default logs.RetentionDays.ONE_YEAR */
+  readonly flowLogsRetention?: logs.RetentionDays;
+  /**
+   * The id of the region's S3 managed prefix list (`pl-…`). With it, workload security groups reach
+   * S3 only through that list; without it they may open HTTPS to any address, which in this VPC
+   * (no internet gateway, no NAT) routes only to the S3 gateway endpoint.
+   * @default - HTTPS egress to 0.0.0.0/0, routed only to the S3 gateway endpoint
+   */
+  readonly s3PrefixListId?: string;
+  /**
+   * OPENS A PATH TO THE INTERNET: adds an egress tier (private subnets behind NAT gateways, public
+   * subnets with an internet gateway), tagged `ai-platform:egress-tier=declared`. The GPU, endpoints
+   * and data tiers stay isolated.
+   * @default false
+   */
+  readonly openInternetEgress?: boolean;
+}
+
+/**
+ * A VPC segmented into isolated tiers (GPU compute, interface endpoints, data) with no internet
+ * gateway and no NAT, network ACLs between tiers, flow logs of all traffic to an encrypted log
+ * group, the default security group stripped, interface endpoints with least-privilege policies
+ * reachable only from admitted workloads, and an S3 gateway endpoint that admits only the
+ * platform's buckets.
+ */
+export class SegmentedNetwork extends Construct {
+  public readonly vpc: ec2.Vpc;
+  /** The security group of every interface endpoint: HTTPS in from admitted workloads only. */
+  public readonly endpointsSecurityGroup: ec2.SecurityGroup;
+  /** The S3 gateway endpoint. */
+  public readonly s3GatewayEndpoint: ec2.GatewayVpcEndpoint;
+  /** The flow-log group. */
+  public readonly flowLogGroup: logs.LogGroup;
+  /** Where workload security groups send HTTPS for S3. */
+  public readonly s3Peer: ec2.IPeer;
+  /** Interface endpoints, by `PlatformEndpoint.name`. */
+  public readonly interfaceEndpoints: ReadonlyMap<string, ec2.InterfaceVpcEndpoint>;
+
+  private readonly admittedBucketArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: SegmentedNetworkProps = {}) {
+    super(scope, id);
+    const cidr = props.cidr ?? '10.40.0.0/16';
+    const masks = {
+      gpu: props.gpuTierCidrMask ?? 20,
+      endpoints: props.endpointsTierCidrMask ?? 24,
+      data: props.dataTierCidrMask ?? 22,
+    };
+    const azCount = this.validate(props, cidr, masks);
+    const egress = props.openInternetEgress ?? false;
+
+    const subnetConfiguration: ec2.SubnetConfiguration[] = [
+      { name: SubnetTier.GPU, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: masks.gpu },
+      { name: SubnetTier.ENDPOINTS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: masks.endpoints },
+      { name: SubnetTier.DATA, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: masks.data },
+    ];
+    if (egress) {
+      subnetConfiguration.push(
+        { name: SubnetTier.EGRESS, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+        { name: SubnetTier.EGRESS_PUBLIC, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
+      );
+    }
+
+    this.vpc = new ec2.Vpc(this, 'Resource', {
+      ipAddresses: ec2.IpAddresses.cidr(cidr),
+      availabilityZones: props.availabilityZones,
+      maxAzs: props.availabilityZones ? undefined : azCount,
+      subnetConfiguration,
+      natGateways: egress ? azCount : 0,
+      createInternetGateway: egress,
+      restrictDefaultSecurityGroup: true,
+    });
+    if (egress) this.declareEgressTier();
+
+    this.flowLogGroup = this.createFlowLogs(props);
+    this.createNetworkAcls(egress);
+
+    this.endpointsSecurityGroup = new ec2.SecurityGroup(this, 'EndpointsSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Interface VPC endpoints: HTTPS from admitted workload security groups only',
+      allowAllOutbound: false,
+    });
+
+    this.s3GatewayEndpoint = this.vpc.addGatewayEndpoint('S3', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [{ subnetGroupName: SubnetTier.GPU }, { subnetGroupName: SubnetTier.DATA }],
+    });
+    this.s3Peer = props.s3PrefixListId ? ec2.Peer.prefixList(props.s3PrefixListId) : ec2.Peer.anyIpv4();
+    const endpoints = [...new Set(props.interfaceEndpoints ?? PlatformEndpoint.ALL)];
+    this.configureS3GatewayPolicy(endpoints.includes(PlatformEndpoint.ECR_DOCKER));
+
+    const interfaceEndpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
+    for (const endpoint of endpoints) {
+      interfaceEndpoints.set(endpoint.name, this.createInterfaceEndpoint(endpoint, props.kmsEndpointKeys));
+    }
+    this.interfaceEndpoints = interfaceEndpoints;
+  }
+
+  /** Subnets of one tier. */
+  public tierSubnets(tier: SubnetTier): ec2.SubnetSelection {
+    return { subnetGroupName: tier };
+  }
+
+  /**
+   * Let a workload security group reach the interface endpoints (HTTPS) and S3 through the gateway
+   * endpoint. Its other egress stays as the workload defined it.
+   */
+  public admitWorkload(securityGroup: ec2.ISecurityGroup): void {
+    // The rule lives beside the workload's security group, so a workload stack references the
+    // platform stack and never the other way round.
+    new ec2.CfnSecurityGroupIngress(securityGroup, 'HttpsToPlatformEndpoints', {
+      groupId: this.endpointsSecurityGroup.securityGroupId,
+      sourceSecurityGroupId: securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: HTTPS,
+      toPort: HTTPS,
+      description: 'HTTPS from an admitted workload',
+    });
+    securityGroup.addEgressRule(this.endpointsSecurityGroup, ec2.Port.tcp(HTTPS), 'HTTPS to the interface endpoints');
+    securityGroup.addEgressRule(this.s3Peer, ec2.Port.tcp(HTTPS), 'HTTPS to S3 through the gateway endpoint');
+  }
+
+  /** Admit the platform's buckets through the S3 gateway endpoint (for principals of this account only). */
+  public admitS3Buckets(...buckets: s3.IBucket[]): void {
+    if (buckets.length === 0) {
+      throw new PlatformValidationError(this, 'admitS3Buckets needs at least one bucket, got none');
+    }
+    for (const bucket of buckets) this.admittedBucketArns.push(bucket.bucketArn);
+    this.s3GatewayEndpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: `PlatformBuckets${this.admittedBucketArns.length}`,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: buckets.flatMap((b) => [b.bucketArn, b.arnForObjects('*')]),
+        conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+  }
+
+  /** The interface endpoint for a service, if the network has one. */
+  public interfaceEndpoint(endpoint: PlatformEndpoint): ec2.InterfaceVpcEndpoint | undefined {
+    return this.interfaceEndpoints.get(endpoint.name);
+  }
+
+  private validate(props: SegmentedNetworkProps, cidr: string, masks: Record<string, number>): number {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!match || match.slice(1, 5).some((o) => Number(o) > 255)) {
+      throw new PlatformValidationError(this, `cidr must be an IPv4 CIDR such as '10.40.0.0/16', got '${cidr}'`);
+    }
+    const vpcMask = Number(match[5]);
+    if (vpcMask < 16 || vpcMask > 22) {
+      throw new PlatformValidationError(this, `cidr prefix length must be from /16 to /22, got '${cidr}'`);
+    }
+    if (props.availabilityZones && props.maxAzs !== undefined) {
+      throw new PlatformValidationError(this, 'set availabilityZones or maxAzs, not both');
+    }
+    if (props.availabilityZones && props.availabilityZones.length < 2) {
+      throw new PlatformValidationError(
+        this,
+        `availabilityZones must list at least 2 zones, got ${JSON.stringify(props.availabilityZones)}`,
+      );
+    }
+    validateIntegerRange(this, 'maxAzs', props.maxAzs, 2, 6);
+    const azCount = props.availabilityZones?.length ?? props.maxAzs ?? 2;
+    for (const [tier, mask] of Object.entries(masks)) {
+      validateIntegerRange(this, `${tier}TierCidrMask`, mask, vpcMask + 1, 28);
+    }
+    const egressSize = props.openInternetEgress ? 2 ** (32 - 24) + 2 ** (32 - 26) : 0;
+    const needed = azCount * (Object.values(masks).reduce((sum, m) => sum + 2 ** (32 - m), 0) + egressSize);
+    const available = 2 ** (32 - vpcMask);
+    if (needed > available) {
+      throw new PlatformValidationError(
+        this,
+        `the tiers need ${needed} addresses across ${azCount} zones (gpu /${masks.gpu}, endpoints /${masks.endpoints}, data /${masks.data}` +
+          `${props.openInternetEgress ? ', egress /24 + /26' : ''}) but cidr '${cidr}' holds ${available}: widen the cidr or lengthen the tier masks`,
+      );
+    }
+    if (
+      props.s3PrefixListId !== undefined &&
+      !Token.isUnresolved(props.s3PrefixListId) &&
+      !/^pl-[0-9a-f]{8,17}$/.test(props.s3PrefixListId)
+    ) {
+      throw new PlatformValidationError(
+        this,
+        `s3PrefixListId must look like 'pl-63a5400a', got '${props.s3PrefixListId}'`,
+      );
+    }
+    return azCount;
+  }
+
+  private declareEgressTier(): void {
+    Annotations.of(this).addWarningV2(
+      'ztai:network-internet-egress',
+      'openInternetEgress is true: an egress tier with NAT gateways and an internet gateway opens a path out of the VPC. ' +
+        'The GPU, endpoints and data tiers stay isolated.',
+    );
+    for (const child of this.vpc.node.findAll()) {
+      if (
+        child instanceof ec2.CfnInternetGateway ||
+        child instanceof ec2.CfnNatGateway ||
+        child instanceof ec2.CfnEIP ||
+        child instanceof ec2.CfnVPCGatewayAttachment
+      ) {
+        Tags.of(child).add(EGRESS_TIER_TAG.key, EGRESS_TIER_TAG.value);
+      }
+    }
+    for (const subnet of [...this.vpc.publicSubnets, ...this.vpc.privateSubnets]) {
+      Tags.of(subnet).add(EGRESS_TIER_TAG.key, EGRESS_TIER_TAG.value);
+    }
+  }
+
+  private createFlowLogs(props: SegmentedNetworkProps): logs.LogGroup {
+    const key =
+      props.flowLogsKey ??
+      new PlatformKey(this, 'FlowLogsKey', {
+        description: `Flow logs of ${this.node.path}`,
+        usageServices: [],
+        allowCloudWatchLogs: true,
+      }).key;
+    const logGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      encryptionKey: key,
+      retention: props.flowLogsRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, 'FlowLogRole', {
+      description: 'VPC flow logs delivery to CloudWatch Logs',
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc-flow-log/*` },
+      }),
+    });
+    const delivery = new ManagedPolicyPrincipal(this, role, 'FlowLogPolicy');
+    iam.Grant.addToPrincipal({
+      grantee: { grantPrincipal: delivery },
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      resourceArns: [logGroup.logGroupArn],
+    });
+    const flowLog = new ec2.CfnFlowLog(this, 'FlowLog', {
+      resourceId: this.vpc.vpcId,
+      resourceType: 'VPC',
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logGroupName: logGroup.logGroupName,
+      deliverLogsPermissionArn: role.roleArn,
+      maxAggregationInterval: 60,
+    });
+    flowLog.node.addDependency(delivery.policy!);
+    return logGroup;
+  }
+
+  /**
+   * Network ACLs, stateless, so each tier admits replies explicitly. The GPU tier reaches itself and
+   * the endpoints tier (HTTPS); nothing else in the VPC reaches the GPU tier. Outside the VPC only the
+   * S3 gateway endpoint is routable, so replies from S3 are admitted on ephemeral ports after a deny
+   * of every other address in the VPC.
+   */
+  private createNetworkAcls(egress: boolean): void {
+    const cidrsOf = (tier: SubnetTier) =>
+      this.vpc.selectSubnets({ subnetGroupName: tier }).subnets.map((s) => s.ipv4CidrBlock);
+    const gpu = cidrsOf(SubnetTier.GPU);
+    const endpoints = cidrsOf(SubnetTier.ENDPOINTS);
+    const data = cidrsOf(SubnetTier.DATA);
+    const egressCidrs = egress ? cidrsOf(SubnetTier.EGRESS) : [];
+    const vpcCidr = this.vpc.vpcCidrBlock;
+
+    const isolatedTier = (id: string, tier: SubnetTier, self: string[]) => {
+      const acl = new ec2.NetworkAcl(this, id, { vpc: this.vpc, subnetSelection: { subnetGroupName: tier } });
+      acknowledgeNacl(acl);
+      const add = new AclWriter(acl);
+      add.allowEach(self, ec2.AclTraffic.allTraffic(), 100);
+      add.allowEach(
+        endpoints,
+        ec2.AclTraffic.tcpPortRange(EPHEMERAL.from, EPHEMERAL.to),
+        200,
+        ec2.TrafficDirection.INGRESS,
+      );
+      add.allowEach(endpoints, ec2.AclTraffic.tcpPort(HTTPS), 200, ec2.TrafficDirection.EGRESS);
+      add.deny(vpcCidr, 300);
+      add.allow(
+        '0.0.0.0/0',
+        ec2.AclTraffic.tcpPortRange(EPHEMERAL.from, EPHEMERAL.to),
+        400,
+        ec2.TrafficDirection.INGRESS,
+      );
+      add.allow('0.0.0.0/0', ec2.AclTraffic.tcpPort(HTTPS), 400, ec2.TrafficDirection.EGRESS);
+    };
+    isolatedTier('GpuTierAcl', SubnetTier.GPU, gpu);
+    isolatedTier('DataTierAcl', SubnetTier.DATA, data);
+
+    const endpointsAcl = new ec2.NetworkAcl(this, 'EndpointsTierAcl', {
+      vpc: this.vpc,
+      subnetSelection: { subnetGroupName: SubnetTier.ENDPOINTS },
+    });
+    acknowledgeNacl(endpointsAcl);
+    const add = new AclWriter(endpointsAcl);
+    const clients = [...gpu, ...data, ...egressCidrs];
+    add.allowEach(clients, ec2.AclTraffic.tcpPort(HTTPS), 100, ec2.TrafficDirection.INGRESS);
+    add.allowEach(clients, ec2.AclTraffic.tcpPortRange(EPHEMERAL.from, EPHEMERAL.to), 100, ec2.TrafficDirection.EGRESS);
+  }
+
+  private configureS3GatewayPolicy(ecrImagePulls: boolean): void {
+    const ecrLayers = `arn:${Aws.PARTITION}:s3:::prod-${Aws.REGION}-starport-layer-bucket/*`;
+    this.s3GatewayEndpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyBucketsOfOtherAccounts',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:*'],
+        notResources: ecrImagePulls ? [ecrLayers] : undefined,
+        resources: ecrImagePulls ? undefined : ['*'],
+        conditions: { StringNotEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    if (ecrImagePulls) {
+      this.s3GatewayEndpoint.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'EcrImageLayers',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:GetObject'],
+          resources: [ecrLayers],
+          conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+    }
+  }
+
+  private createInterfaceEndpoint(endpoint: PlatformEndpoint, kmsKeys?: kms.IKey[]): ec2.InterfaceVpcEndpoint {
+    const id = endpoint.name
+      .split(/[.-]/)
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('');
+    const vpce = this.vpc.addInterfaceEndpoint(id, {
+      service: endpoint.service,
+      subnets: { subnetGroupName: SubnetTier.ENDPOINTS },
+      securityGroups: [this.endpointsSecurityGroup],
+      privateDnsEnabled: true,
+      open: false,
+    });
+    const resources =
+      endpoint === PlatformEndpoint.KMS && kmsKeys && kmsKeys.length > 0
+        ? kmsKeys.map((k) => k.keyArn)
+        : endpoint.defaultResources();
+    vpce.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ThisAccountOnly',
+        principals: [new iam.AnyPrincipal()],
+        actions: [`${endpoint.actionPrefix}:*`],
+        resources,
+        conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    return vpce;
+  }
+}
+
+/** AwsSolutions-VPC3 asks that every NACL be a deliberate choice; these are the tier separation itself. */
+function acknowledgeNacl(acl: ec2.NetworkAcl): void {
+  acknowledgeFinding(
+    acl,
+    'AwsSolutions-VPC3',
+    'Deliberate: stateless tier separation (GPU reaches only itself and the endpoints tier on 443; nothing else in the VPC reaches GPU), in addition to security groups.',
+  );
+}
+
+/** Writes numbered NACL entries, one per CIDR, in both directions unless told otherwise. */
+class AclWriter {
+  private readonly used = new Set<string>();
+  constructor(private readonly acl: ec2.NetworkAcl) {}
+
+  public allowEach(cidrs: string[], traffic: ec2.AclTraffic, base: number, direction?: ec2.TrafficDirection): void {
+    cidrs.forEach((cidr, i) => this.allow(cidr, traffic, base + i, direction));
+  }
+
+  public allow(cidr: string, traffic: ec2.AclTraffic, ruleNumber: number, direction?: ec2.TrafficDirection): void {
+    this.entry(cidr, traffic, ruleNumber, ec2.Action.ALLOW, direction);
+  }
+
+  public deny(cidr: string, ruleNumber: number): void {
+    this.entry(cidr, ec2.AclTraffic.allTraffic(), ruleNumber, ec2.Action.DENY);
+  }
+
+  private entry(
+    cidr: string,
+    traffic: ec2.AclTraffic,
+    ruleNumber: number,
+    ruleAction: ec2.Action,
+    direction?: ec2.TrafficDirection,
+  ): void {
+    const directions =
+      direction !== undefined ? [direction] : [ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS];
+    for (const d of directions) {
+      const name = `${d === ec2.TrafficDirection.INGRESS ? 'In' : 'Out'}${ruleNumber}`;
+      if (this.used.has(name)) throw new Error(`NACL rule ${name} written twice`);
+      this.used.add(name);
+      this.acl.addEntry(name, { cidr: ec2.AclCidr.ipv4(cidr), traffic, ruleNumber, ruleAction, direction: d });
+    }
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Every action list the constructs grant or deny, in one place, so the least-privilege surface
+ * can be read and reviewed without reading the constructs.
+ */
+
+/** Key use for data at rest through a service (no administration). */
+export const KEY_ENCRYPT_DECRYPT = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncrypt*',
+  'kms:GenerateDataKey*',
+  'kms:DescribeKey',
+];
+
+/** Key use that lets AWS services attach grants to resources they manage for us (EBS, SageMaker volumes). */
+export const KEY_CREATE_GRANT_FOR_AWS_RESOURCE = ['kms:CreateGrant'];
+
+/** Key administration (no cryptographic use). */
+export const KEY_ADMIN = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/** Decrypt objects read through S3 (SSE-KMS). */
+export const KEY_S3_READ = ['kms:Decrypt'];
+/** Encrypt objects written through S3 (SSE-KMS); Decrypt is needed for multipart uploads. */
+export const KEY_S3_WRITE = ['kms:Decrypt', 'kms:GenerateDataKey'];
+
+/** Read objects under a prefix (every version: models are addressed by version). */
+export const S3_OBJECT_READ = ['s3:GetObject', 's3:GetObjectVersion'];
+/** Write objects under a prefix (no delete: buckets are versioned and nothing is lost). */
+export const S3_OBJECT_WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
+/** List the bucket; always narrowed to a prefix with `s3:prefix`. */
+export const S3_LIST = ['s3:ListBucket'];
+
+/** What a permissions boundary never lets a platform role do: escalate, or weaken the controls around it. */
+export const BOUNDARY_DENY_PRIVILEGE_ESCALATION = [
+  'iam:AddUserToGroup',
+  'iam:AttachGroupPolicy',
+  'iam:AttachRolePolicy',
+  'iam:AttachUserPolicy',
+  'iam:CreateAccessKey',
+  'iam:CreateLoginProfile',
+  'iam:CreatePolicy',
+  'iam:CreatePolicyVersion',
+  'iam:CreateRole',
+  'iam:CreateUser',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:DeleteUserPermissionsBoundary',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PassRole',
+  'iam:PutGroupPolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:PutUserPermissionsBoundary',
+  'iam:PutUserPolicy',
+  'iam:SetDefaultPolicyVersion',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateLoginProfile',
+  'iam:UpdateRole',
+];
+
+/** Key destruction or policy change. */
+export const BOUNDARY_DENY_KEY_TAMPERING = [
+  'kms:CancelKeyDeletion',
+  'kms:DeleteAlias',
+  'kms:DeleteImportedKeyMaterial',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:PutKeyPolicy',
+  'kms:ReplicateKey',
+  'kms:ScheduleKeyDeletion',
+  'kms:UpdateAlias',
+  'kms:UpdatePrimaryRegion',
+];
+
+/** Bucket policy, public access, encryption, versioning and lock changes. */
+export const BOUNDARY_DENY_BUCKET_TAMPERING = [
+  's3:DeleteBucket',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketAcl',
+  's3:PutBucketObjectLockConfiguration',
+  's3:PutBucketOwnershipControls',
+  's3:PutBucketPolicy',
+  's3:PutBucketPublicAccessBlock',
+  's3:PutBucketVersioning',
+  's3:PutEncryptionConfiguration',
+  's3:PutLifecycleConfiguration',
+  's3:PutObjectAcl',
+  's3:PutObjectVersionAcl',
+];
+
+/** Audit trail and network tampering. */
+export const BOUNDARY_DENY_AUDIT_AND_NETWORK_TAMPERING = [
+  'cloudtrail:DeleteTrail',
+  'cloudtrail:PutEventSelectors',
+  'cloudtrail:StopLogging',
+  'cloudtrail:UpdateTrail',
+  'ec2:AttachInternetGateway',
+  'ec2:CreateInternetGateway',
+  'ec2:CreateNatGateway',
+  'ec2:CreateRoute',
+  'ec2:DeleteFlowLogs',
+  'ec2:ModifyVpcEndpoint',
+  'logs:DeleteLogGroup',
+  'logs:DisassociateKmsKey',
+  'logs:PutRetentionPolicy',
+];
+
+/**
+ * What the permissions boundary lets any platform role do at most, by service. Roles get far less
+ * from their own policies; the boundary is the ceiling, so it lists actions, never `service:*`.
+ */
+export const BOUNDARY_SERVICE_CEILING: Record<string, string[]> = {
+  // ENIs for SageMaker VPC config and VPC Lambda; the default-security-group restriction of the VPC.
+  ec2: [
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:AuthorizeSecurityGroupEgress',
+    'ec2:AuthorizeSecurityGroupIngress',
+    'ec2:CreateNetworkInterface',
+    'ec2:CreateNetworkInterfacePermission',
+    'ec2:DeleteNetworkInterface',
+    'ec2:DeleteNetworkInterfacePermission',
+    'ec2:DescribeDhcpOptions',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeVpcs',
+    'ec2:RevokeSecurityGroupEgress',
+    'ec2:RevokeSecurityGroupIngress',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
+  ecr: [
+    'ecr:BatchCheckLayerAvailability',
+    'ecr:BatchGetImage',
+    'ecr:GetAuthorizationToken',
+    'ecr:GetDownloadUrlForLayer',
+  ],
+  logs: [
+    'logs:CreateLogGroup',
+    'logs:CreateLogStream',
+    'logs:DescribeLogGroups',
+    'logs:DescribeLogStreams',
+    'logs:PutLogEvents',
+  ],
+  cloudwatch: ['cloudwatch:PutMetricData'],
+  sagemaker: [
+    'sagemaker:InvokeEndpoint',
+    'sagemaker:InvokeEndpointAsync',
+    'sagemaker:InvokeEndpointWithResponseStream',
+  ],
+  'execute-api': ['execute-api:Invoke'],
+  sns: ['sns:Publish'],
+  xray: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+  // Systems Manager agent (sessions instead of SSH), as in AmazonSSMManagedInstanceCore.
+  ssm: [
+    'ssm:DescribeAssociation',
+    'ssm:DescribeDocument',
+    'ssm:GetDeployablePatchSnapshotForInstance',
+    'ssm:GetDocument',
+    'ssm:GetManifest',
+    'ssm:ListAssociations',
+    'ssm:ListInstanceAssociations',
+    'ssm:PutComplianceItems',
+    'ssm:PutConfigurePackageResult',
+    'ssm:PutInventory',
+    'ssm:UpdateAssociationStatus',
+    'ssm:UpdateInstanceAssociationStatus',
+    'ssm:UpdateInstanceInformation',
+  ],
+  ssmmessages: [
+    'ssmmessages:CreateControlChannel',
+    'ssmmessages:CreateDataChannel',
+    'ssmmessages:OpenControlChannel',
+    'ssmmessages:OpenDataChannel',
+  ],
+  ec2messages: [
+    'ec2messages:AcknowledgeMessage',
+    'ec2messages:DeleteMessage',
+    'ec2messages:FailMessage',
+    'ec2messages:GetEndpoint',
+    'ec2messages:GetMessages',
+    'ec2messages:SendReply',
+  ],
+};
+
+/** The boundary's ceiling on the platform's own buckets. */
+export const BOUNDARY_S3_CEILING = [
+  's3:AbortMultipartUpload',
+  's3:GetBucketLocation',
+  's3:GetBucketNotification',
+  's3:GetObject',
+  's3:GetObjectAttributes',
+  's3:GetObjectTagging',
+  's3:GetObjectVersion',
+  's3:ListBucket',
+  's3:ListBucketVersions',
+  's3:PutBucketNotification',
+  's3:PutObject',
+  's3:PutObjectTagging',
+];
+
+/** The boundary's ceiling on the platform's own keys. */
+export const BOUNDARY_KMS_CEILING = [
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:GetPublicKey',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:Sign',
+  'kms:Verify',
+];

@@ -1,0 +1,79 @@
+import { Aws, Stack, StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  AccessLogsBucket,
+  EncryptedBucket,
+  PlatformEndpoint,
+  PlatformKeys,
+  PlatformPermissionsBoundary,
+  SegmentedNetwork,
+} from '../constructs';
+import { PlatformConfig, WorkloadConfig } from './config/platform-config';
+
+export interface PlatformStackProps extends StackProps {
+  readonly config: PlatformConfig;
+}
+
+/**
+ * The shared platform: keys, the permissions boundary, the segmented network and the shared
+ * buckets. Workload stacks reference it; it never references them.
+ */
+export class PlatformStack extends Stack {
+  public readonly keys: PlatformKeys;
+  public readonly boundary: PlatformPermissionsBoundary;
+  public readonly network: SegmentedNetwork;
+  public readonly accessLogs: AccessLogsBucket;
+  /** Training and inference data; each workload owns `workloads/<name>/`. */
+  public readonly dataBucket: EncryptedBucket;
+  /** Model artifacts; each workload reads only `approved/<name>/`. */
+  public readonly modelsBucket: EncryptedBucket;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.keys = new PlatformKeys(this, 'Keys', { aliasPrefix: config.platformName });
+    this.boundary = new PlatformPermissionsBoundary(this, 'PermissionsBoundary', {
+      boundaryName: `${config.platformName}-platform-boundary`,
+    });
+    this.network = new SegmentedNetwork(this, 'Network', {
+      ...config.network,
+      interfaceEndpoints: endpointsFor(config.workloads),
+      kmsEndpointKeys: this.keys.all.map((k) => k.key),
+      flowLogsKey: this.keys.logs.key,
+      flowLogsRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+
+    this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
+    const shared = {
+      serverAccessLogsBucket: this.accessLogs.bucket,
+      requireVpcEndpoint: this.network.s3GatewayEndpoint,
+      vpcEndpointExemptPrincipalArns: config.adminPrincipalArns.length > 0 ? [...config.adminPrincipalArns] : undefined,
+    };
+    const bucketName = (purpose: string) => `${config.platformName}-${purpose}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.dataBucket = new EncryptedBucket(this, 'DataBucket', {
+      ...shared,
+      bucketName: bucketName('data'),
+      encryptionKey: this.keys.data.key,
+    });
+    this.modelsBucket = new EncryptedBucket(this, 'ModelsBucket', {
+      ...shared,
+      bucketName: bucketName('models'),
+      encryptionKey: this.keys.models.key,
+    });
+
+    this.network.admitS3Buckets(this.dataBucket.bucket, this.modelsBucket.bucket);
+    this.boundary.capToBuckets(this.dataBucket.bucket, this.modelsBucket.bucket);
+    this.boundary.capToKeys(...this.keys.all.map((k) => k.key));
+  }
+}
+
+/** The interface endpoints the configured workloads need, and no more. */
+export function endpointsFor(workloads: readonly WorkloadConfig[]): PlatformEndpoint[] {
+  const endpoints = [...PlatformEndpoint.BASELINE];
+  const kinds = new Set(workloads.map((w) => w.kind));
+  if (kinds.has('realtime-inference')) endpoints.push(...PlatformEndpoint.SAGEMAKER);
+  if (kinds.has('batch')) endpoints.push(...PlatformEndpoint.SELF_MANAGED_FLEET);
+  return endpoints;
+}

@@ -1,0 +1,62 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { SubnetTier, tagWorkload, WorkloadIdentity, WorkloadPrincipal } from '../constructs';
+import { WorkloadConfig, WorkloadKind } from './config/platform-config';
+import { PlatformStack } from './platform-stack';
+
+export interface WorkloadStackProps extends StackProps {
+  readonly platform: PlatformStack;
+  readonly workload: WorkloadConfig;
+}
+
+/** The service each kind of workload runs as. */
+const RUNS_AS: Record<WorkloadKind, WorkloadPrincipal> = {
+  'realtime-inference': WorkloadPrincipal.SAGEMAKER,
+  batch: WorkloadPrincipal.EC2,
+  agent: WorkloadPrincipal.LAMBDA,
+};
+
+/** The subnet tier each kind of workload runs in. */
+const TIER: Record<WorkloadKind, SubnetTier> = {
+  'realtime-inference': SubnetTier.GPU,
+  batch: SubnetTier.GPU,
+  agent: SubnetTier.DATA,
+};
+
+/**
+ * One workload: its identity, its security group, and grants to its own data only. Adding a
+ * workload adds a stack; it never changes another workload's stack.
+ */
+export class WorkloadStack extends Stack {
+  public readonly identity: WorkloadIdentity;
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The tier the workload's network interfaces live in. */
+  public readonly tier: SubnetTier;
+
+  constructor(scope: Construct, id: string, props: WorkloadStackProps) {
+    super(scope, id, props);
+    const { platform, workload } = props;
+    this.addStackDependency(platform, 'shared network, keys and buckets');
+    this.tier = TIER[workload.kind];
+
+    this.identity = new WorkloadIdentity(this, 'Identity', {
+      workloadName: workload.name,
+      runsAs: RUNS_AS[workload.kind],
+      description: workload.description,
+    });
+    platform.dataBucket.grantReadWritePrefix(this.identity, this.identity.dataPrefix);
+    if (workload.kind !== 'agent') {
+      platform.modelsBucket.grantReadPrefix(this.identity, this.identity.approvedModelPrefix);
+    }
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: platform.network.vpc,
+      description: `Workload ${workload.name}: no ingress; egress to the platform endpoints only`,
+      allowAllOutbound: false,
+    });
+    platform.network.admitWorkload(this.securityGroup);
+
+    tagWorkload(this, workload.name);
+  }
+}
