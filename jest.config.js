@@ -4,8 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true }],
+    '^.+\\.tsx?$': 'ts-jest',
   },
+  setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
   snapshotSerializers: ['<rootDir>/test/helpers/asset-hash-serializer.ts'],
   testTimeout: 120000,
 };

@@ -1,0 +1,257 @@
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { EGRESS_TIER_TAG, PlatformEndpoint, SegmentedNetwork } from '../../../constructs';
+import { describeFindings, nagFindings } from '../../helpers/nag';
+import { newStack, resourcesOfType } from '../../helpers/stacks';
+
+describe('SegmentedNetwork with no props', () => {
+  let stack: Stack;
+  let network: SegmentedNetwork;
+  let template: Template;
+  let json: any;
+
+  beforeAll(() => {
+    ({ stack } = newStack());
+    network = new SegmentedNetwork(stack, 'Network');
+    template = Template.fromStack(stack);
+    json = template.toJSON();
+  });
+
+  test('has no path to the internet: no IGW, NAT, EIP, public IP or default route', () => {
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::EIP', 0);
+    template.resourceCountIs('AWS::EC2::VPCGatewayAttachment', 0);
+    for (const [, subnet] of resourcesOfType(json, 'AWS::EC2::Subnet')) {
+      expect(subnet.Properties?.MapPublicIpOnLaunch).toBe(false);
+    }
+    for (const [, route] of resourcesOfType(json, 'AWS::EC2::Route')) {
+      expect(route.Properties?.DestinationCidrBlock).not.toBe('0.0.0.0/0');
+    }
+  });
+
+  test('spans two zones with an isolated GPU, endpoints and data tier in each', () => {
+    const subnets = resourcesOfType(json, 'AWS::EC2::Subnet');
+    expect(subnets).toHaveLength(6);
+    const tiers = subnets.map(([, s]) => s.Properties!.Tags.find((t: any) => t.Key === 'aws-cdk:subnet-name').Value);
+    expect(tiers.sort()).toEqual(['data', 'data', 'endpoints', 'endpoints', 'gpu', 'gpu']);
+    const gpuMasks = subnets
+      .filter(([, s]) => s.Properties!.Tags.some((t: any) => t.Value === 'gpu'))
+      .map(([, s]) => s.Properties!.CidrBlock.split('/')[1]);
+    expect(gpuMasks).toEqual(['20', '20']);
+  });
+
+  test('logs ALL traffic to an encrypted log group with retention, through a role that trusts only this account', () => {
+    template.hasResourceProperties('AWS::EC2::FlowLog', {
+      ResourceType: 'VPC',
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: Match.anyValue(),
+      RetentionInDays: 365,
+    });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ],
+      },
+    });
+  });
+
+  test('strips the default security group of its rules', () => {
+    template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+
+  test('separates tiers with network ACLs: nothing else in the VPC reaches the GPU tier', () => {
+    const gpuCidrs = network.vpc.selectSubnets({ subnetGroupName: 'gpu' }).subnets.map((s) => s.ipv4CidrBlock);
+    const dataCidrs = network.vpc.selectSubnets({ subnetGroupName: 'data' }).subnets.map((s) => s.ipv4CidrBlock);
+    const entries = resourcesOfType(json, 'AWS::EC2::NetworkAclEntry').map(([id, e]) => ({ id, ...e.Properties! }));
+    const gpuAclId = resourcesOfType(json, 'AWS::EC2::NetworkAcl').find(([id]) => id.includes('GpuTierAcl'))![0];
+    const gpuIngress = entries.filter((e) => e.NetworkAclId.Ref === gpuAclId && !e.Egress);
+    // Allowed from itself (all traffic) and from the endpoints tier (replies only), then deny the VPC.
+    for (const cidr of gpuCidrs) {
+      expect(gpuIngress).toContainEqual(
+        expect.objectContaining({ CidrBlock: cidr, RuleAction: 'allow', Protocol: -1 }),
+      );
+    }
+    for (const cidr of dataCidrs) {
+      expect(gpuIngress.filter((e) => e.CidrBlock === cidr)).toEqual([]);
+    }
+    const denyVpc = gpuIngress.find((e) => e.RuleAction === 'deny');
+    expect(denyVpc).toMatchObject({ CidrBlock: { 'Fn::GetAtt': [expect.stringMatching(/^Network/), 'CidrBlock'] } });
+    const worldAllows = gpuIngress.filter((e) => e.CidrBlock === '0.0.0.0/0');
+    expect(worldAllows).toEqual([expect.objectContaining({ Protocol: 6, PortRange: { From: 1024, To: 65535 } })]);
+    expect(worldAllows[0].RuleNumber).toBeGreaterThan(denyVpc!.RuleNumber);
+    // The GPU tier sends to the endpoints tier on 443 only.
+    const gpuEgress = entries.filter((e) => e.NetworkAclId.Ref === gpuAclId && e.Egress && e.RuleAction === 'allow');
+    const toEndpoints = gpuEgress.filter((e) => !gpuCidrs.includes(e.CidrBlock) && e.CidrBlock !== '0.0.0.0/0');
+    expect(toEndpoints.length).toBe(2);
+    for (const e of toEndpoints) expect(e.PortRange).toEqual({ From: 443, To: 443 });
+  });
+
+  test('gives every interface endpoint a policy that admits only principals of this account', () => {
+    const endpoints = resourcesOfType(json, 'AWS::EC2::VPCEndpoint');
+    expect(endpoints.length).toBe(PlatformEndpoint.ALL.length + 1);
+    for (const [id, endpoint] of endpoints) {
+      const doc = endpoint.Properties!.PolicyDocument;
+      expect({ id, doc: doc !== undefined }).toEqual({ id, doc: true });
+      if (endpoint.Properties!.VpcEndpointType === 'Interface') {
+        expect(doc.Statement).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]);
+        expect(endpoint.Properties!.PrivateDnsEnabled).toBe(true);
+      }
+    }
+  });
+
+  test('scopes service endpoints to this account’s resources where the service allows it', () => {
+    const byService = (suffix: string) =>
+      resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(([, e]) =>
+        JSON.stringify(e.Properties!.ServiceName).endsWith(`${suffix}"]]}`),
+      )![1].Properties!.PolicyDocument.Statement[0];
+    expect(JSON.stringify(byService('.sagemaker.runtime').Resource)).toContain(':endpoint/*');
+    expect(JSON.stringify(byService('.kms').Resource)).toContain(':key/*');
+    expect(JSON.stringify(byService('.logs').Resource)).toContain(':log-group:*');
+  });
+
+  test('endpoint security group admits nobody until a workload is admitted, and has no allow-all egress', () => {
+    const sgs = resourcesOfType(json, 'AWS::EC2::SecurityGroup').filter(([id]) =>
+      id.includes('EndpointsSecurityGroup'),
+    );
+    expect(sgs).toHaveLength(1);
+    const sg = sgs[0][1].Properties!;
+    expect(sg.SecurityGroupIngress).toBeUndefined();
+    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  test('S3 gateway endpoint denies buckets of other accounts and admits nothing else by default', () => {
+    const gateway = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(
+      ([, e]) => e.Properties!.VpcEndpointType === 'Gateway',
+    )!;
+    const statements = gateway[1].Properties!.PolicyDocument.Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { StringNotEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    );
+    // ECR image layers (an AWS-owned bucket) are the only foreign bucket reachable.
+    const allows = statements.filter((s: any) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(JSON.stringify(allows[0].Resource)).toContain('starport-layer-bucket');
+  });
+
+  test('passes every cdk-nag pack with no unacknowledged finding', () => {
+    const findings = nagFindings(stack);
+    expect(describeFindings(findings)).toBe('');
+  });
+});
+
+describe('SegmentedNetwork wiring', () => {
+  test('admitWorkload opens HTTPS from the workload to the endpoints, with the rule in the workload’s stack', () => {
+    const { app, stack } = newStack('Platform');
+    const network = new SegmentedNetwork(stack, 'Network');
+    const workloadStack = new Stack(app, 'Workload');
+    const sg = new ec2.SecurityGroup(workloadStack, 'Sg', { vpc: network.vpc, allowAllOutbound: false });
+    network.admitWorkload(sg);
+    const workload = Template.fromStack(workloadStack);
+    workload.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] },
+    });
+    workload.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]),
+    });
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  test('admitS3Buckets admits exactly the named buckets, for this account only', () => {
+    const { stack } = newStack();
+    const network = new SegmentedNetwork(stack, 'Network', { interfaceEndpoints: PlatformEndpoint.BASELINE });
+    const bucket = new (require('aws-cdk-lib/aws-s3').Bucket)(stack, 'B');
+    network.admitS3Buckets(bucket);
+    const gateway = resourcesOfType(Template.fromStack(stack).toJSON(), 'AWS::EC2::VPCEndpoint').find(
+      ([, e]) => e.Properties!.VpcEndpointType === 'Gateway',
+    )!;
+    const allow = gateway[1].Properties!.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Allow');
+    expect(allow).toEqual([
+      expect.objectContaining({
+        Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^B/), 'Arn'] }, expect.anything()],
+        Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
+  test('creates only the interface endpoints asked for, and scopes KMS to the given keys', () => {
+    const { stack } = newStack();
+    const key = new kms.Key(stack, 'K');
+    new SegmentedNetwork(stack, 'Network', { interfaceEndpoints: [PlatformEndpoint.KMS], kmsEndpointKeys: [key] });
+    const endpoints = resourcesOfType(Template.fromStack(stack).toJSON(), 'AWS::EC2::VPCEndpoint').filter(
+      ([, e]) => e.Properties!.VpcEndpointType === 'Interface',
+    );
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0][1].Properties!.PolicyDocument.Statement[0].Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^K/), 'Arn'],
+    });
+  });
+});
+
+describe('SegmentedNetwork openInternetEgress (negative control)', () => {
+  test('opens an egress tier only when asked, tags it, warns, and the nag packs see the route', () => {
+    const { stack } = newStack();
+    new SegmentedNetwork(stack, 'Network', { openInternetEgress: true });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 1);
+    template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP']) {
+      template.allResourcesProperties(type, {
+        Tags: Match.arrayWith([{ Key: EGRESS_TIER_TAG.key, Value: EGRESS_TIER_TAG.value }]),
+      });
+    }
+    Annotations.fromStack(stack).hasWarning('/Test/Network', Match.stringLikeRegexp('opens a path out of the VPC'));
+    const rules = nagFindings(stack).map((f) => f.rule);
+    expect(rules).toContain('NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW');
+  });
+
+  test('without it, the same nag rule is silent', () => {
+    const { stack } = newStack();
+    new SegmentedNetwork(stack, 'Network');
+    expect(nagFindings(stack).map((f) => f.rule)).not.toContain('NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW');
+  });
+});
+
+describe('SegmentedNetwork rejects bad input at synth', () => {
+  test.each([
+    [{ cidr: '10.40.0.0' }, /cidr must be an IPv4 CIDR such as '10.40.0.0\/16', got '10.40.0.0'/],
+    [{ cidr: '10.300.0.0/16' }, /cidr must be an IPv4 CIDR/],
+    [{ cidr: '10.0.0.0/8' }, /cidr prefix length must be from \/16 to \/22, got '10.0.0.0\/8'/],
+    [{ maxAzs: 1 }, /maxAzs must be an integer from 2 to 6, got 1/],
+    [{ maxAzs: 0 }, /maxAzs must be an integer from 2 to 6, got 0/],
+    [{ availabilityZones: ['us-east-1a'] }, /availabilityZones must list at least 2 zones/],
+    [{ availabilityZones: ['a', 'b'], maxAzs: 2 }, /set availabilityZones or maxAzs, not both/],
+    [{ gpuTierCidrMask: 15 }, /gpuTierCidrMask must be an integer from 17 to 28, got 15/],
+    [
+      { cidr: '10.40.0.0/20', gpuTierCidrMask: 21 },
+      /the tiers need .* addresses across 2 zones .* but cidr '10.40.0.0\/20' holds 4096/,
+    ],
+    [{ s3PrefixListId: 'prefix-1' }, /s3PrefixListId must look like 'pl-63a5400a', got 'prefix-1'/],
+  ])('%j', (props, message) => {
+    const { stack } = newStack();
+    expect(() => new SegmentedNetwork(stack, 'Network', props)).toThrow(message);
+  });
+});
