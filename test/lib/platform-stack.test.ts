@@ -1,0 +1,169 @@
+import { App } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadPlatformConfig } from '../../lib/config/load-config';
+import { buildPlatform } from '../../lib/platform-app';
+import { registerValidations } from '../../lib/validation/register-validations';
+import { CDK_CONTEXT, resourcesOfType } from '../helpers/stacks';
+
+/**
+ * The reference platform, synthesized as `npx cdk synth` does: embedded default config, every
+ * cdk-nag pack and the built-in CloudFormation validator (findings as errors).
+ */
+const MAX_ACKNOWLEDGEMENTS = 23;
+
+type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string }> };
+
+describe('reference platform', () => {
+  let outdir: string;
+  let templates: Record<string, Template>;
+  let report: any;
+
+  beforeAll(() => {
+    const previous = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'true';
+    try {
+      outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ztai-ref-'));
+      const app = new App({ outdir, context: CDK_CONTEXT });
+      buildPlatform(app, loadPlatformConfig());
+      registerValidations(app);
+      app.synth();
+    } finally {
+      process.env.CDK_VALIDATION = previous;
+    }
+    templates = Object.fromEntries(
+      fs
+        .readdirSync(outdir)
+        .filter((f) => f.endsWith('.template.json'))
+        .map((f) => [f.replace('.template.json', ''), JSON.parse(fs.readFileSync(path.join(outdir, f), 'utf8'))]),
+    );
+    report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+  });
+
+  const all = (type: string) => Object.values(templates).flatMap((t) => resourcesOfType(t, type));
+
+  test('has one shared platform stack and one stack per workload', () => {
+    expect(Object.keys(templates).sort()).toEqual([
+      'ztai-platform',
+      'ztai-workload-doc-finetune',
+      'ztai-workload-fraud-scoring',
+      'ztai-workload-support-agent',
+    ]);
+  });
+
+  test('validation report: every cdk-nag pack and the built-in validator ran, with no unacknowledged violation', () => {
+    const plugins = report.pluginReports.map((p: any) => p.pluginName);
+    expect(plugins).toEqual(
+      expect.arrayContaining(['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']),
+    );
+    for (const plugin of report.pluginReports) {
+      expect({ plugin: plugin.pluginName, violations: plugin.violations }).toEqual({
+        plugin: plugin.pluginName,
+        violations: [],
+      });
+    }
+  });
+
+  test(`acknowledgements stay at or below ${MAX_ACKNOWLEDGEMENTS}, each with a reason and a construct`, () => {
+    const acks = report.pluginReports.flatMap((p: any) => p.suppressedViolations ?? []);
+    for (const ack of acks) {
+      expect(ack.acknowledgedId).toMatch(/^[A-Za-z0-9.]+::/);
+      expect(ack.reason.length).toBeGreaterThan(40);
+      expect(ack.acknowledgedAt).toMatch(/^ztai-/);
+    }
+    const distinct = new Set(acks.map((a: any) => `${a.acknowledgedId}@${a.acknowledgedAt}`));
+    expect(distinct.size).toBeLessThanOrEqual(MAX_ACKNOWLEDGEMENTS);
+  });
+
+  test('no internet gateway, NAT, elastic IP, public IP or default route', () => {
+    for (const type of [
+      'AWS::EC2::InternetGateway',
+      'AWS::EC2::NatGateway',
+      'AWS::EC2::EIP',
+      'AWS::EC2::VPCGatewayAttachment',
+    ]) {
+      expect(all(type)).toEqual([]);
+    }
+    for (const [, subnet] of all('AWS::EC2::Subnet')) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    for (const [, route] of all('AWS::EC2::Route')) expect(route.Properties.DestinationCidrBlock).not.toBe('0.0.0.0/0');
+  });
+
+  test('flow logs of all traffic on every VPC; a policy on every VPC endpoint', () => {
+    const vpcs = all('AWS::EC2::VPC').map(([id]) => id);
+    expect(vpcs.length).toBeGreaterThan(0);
+    const flowLogs = all('AWS::EC2::FlowLog').map(([, f]) => f.Properties);
+    for (const vpc of vpcs)
+      expect(flowLogs).toContainEqual(expect.objectContaining({ ResourceId: { Ref: vpc }, TrafficType: 'ALL' }));
+    const endpoints = all('AWS::EC2::VPCEndpoint');
+    expect(endpoints.length).toBeGreaterThan(4);
+    for (const [id, e] of endpoints) expect([id, typeof e.Properties.PolicyDocument]).toEqual([id, 'object']);
+  });
+
+  test('every bucket SSE-KMS (the access-log target SSE-S3), versioned, public access blocked, TLS enforced, retained', () => {
+    const buckets = all('AWS::S3::Bucket');
+    const policies = all('AWS::S3::BucketPolicy').map(([, p]) => p.Properties);
+    const logTargets = new Set(
+      buckets.map(([, b]) => b.Properties.LoggingConfiguration?.DestinationBucketName?.Ref).filter(Boolean),
+    );
+    expect(buckets.length).toBe(3);
+    for (const [id, b] of buckets) {
+      const sse = b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
+      expect([id, sse.SSEAlgorithm]).toEqual([id, logTargets.has(id) ? 'AES256' : 'aws:kms']);
+      if (!logTargets.has(id)) expect(sse.KMSMasterKeyID).toBeDefined();
+      expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(Object.values(b.Properties.PublicAccessBlockConfiguration)).toEqual([true, true, true, true]);
+      expect(b.DeletionPolicy).toBe('Retain');
+      const policy = policies.find((p) => p.Bucket.Ref === id);
+      expect(JSON.stringify(policy?.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  test('every symmetric key rotated and retained; every log group encrypted, with retention, retained', () => {
+    const keys = all('AWS::KMS::Key');
+    expect(keys.length).toBe(4);
+    for (const [, k] of keys) {
+      expect(k.Properties.EnableKeyRotation).toBe(true);
+      expect(k.DeletionPolicy).toBe('Retain');
+    }
+    const logGroups = all('AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const [, g] of logGroups) {
+      expect(g.Properties.KmsKeyId).toBeDefined();
+      expect(g.Properties.RetentionInDays).toBe(365);
+      expect(g.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  test('every role bounded, with sessions of at most one hour; no inline policies but CDK’s own provider role', () => {
+    const roles = all('AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThanOrEqual(5);
+    for (const [id, r] of roles) {
+      expect([id, r.Properties.PermissionsBoundary !== undefined]).toEqual([id, true]);
+      expect(r.Properties.MaxSessionDuration).toBeLessThanOrEqual(3600);
+      // CDK's default-security-group custom resource writes its own inline policy (4 ec2 actions on
+      // the VPC's default security group); it is bounded like every other role.
+      if (!id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProviderRole')) {
+        expect([id, r.Properties.Policies]).toEqual([id, undefined]);
+      }
+    }
+    expect(all('AWS::IAM::Policy')).toEqual([]);
+  });
+
+  test('every workload stack tags its resources with its workload name', () => {
+    for (const [name, template] of Object.entries(templates)) {
+      if (!name.startsWith('ztai-workload-')) continue;
+      const workload = name.replace('ztai-workload-', '');
+      const tagged = resourcesOfType(template, 'AWS::IAM::Role').concat(
+        resourcesOfType(template, 'AWS::EC2::SecurityGroup'),
+      );
+      for (const [, r] of tagged) {
+        expect(r.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'ai-platform:workload', Value: workload }]));
+      }
+    }
+  });
+
+  test('snapshot of the platform stack (drift only; the assertions above state the promises)', () => {
+    expect(templates['ztai-platform']).toMatchSnapshot();
+  });
+});
