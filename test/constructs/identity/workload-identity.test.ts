@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -170,7 +170,7 @@ describe('PlatformPermissionsBoundary', () => {
     const boundary = new PlatformPermissionsBoundary(stack, 'Boundary');
     new iam.Role(stack, 'Long', {
       assumedBy: new iam.AccountRootPrincipal(),
-      maxSessionDuration: require('aws-cdk-lib').Duration.hours(4),
+      maxSessionDuration: Duration.hours(4),
     });
     boundary.applyTo(app);
     expect(() => app.synth()).toThrow(/maxSessionDuration must be at most 3600 seconds on a platform role, got 14400/);

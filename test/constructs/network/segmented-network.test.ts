@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EGRESS_TIER_TAG, PlatformEndpoint, SegmentedNetwork } from '../../../constructs';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newStack, resourcesOfType } from '../../helpers/stacks';
@@ -183,7 +184,7 @@ describe('SegmentedNetwork wiring', () => {
   test('admitS3Buckets admits exactly the named buckets, for this account only', () => {
     const { stack } = newStack();
     const network = new SegmentedNetwork(stack, 'Network', { interfaceEndpoints: PlatformEndpoint.BASELINE });
-    const bucket = new (require('aws-cdk-lib/aws-s3').Bucket)(stack, 'B');
+    const bucket = new s3.Bucket(stack, 'B');
     network.admitS3Buckets(bucket);
     const gateway = resourcesOfType(Template.fromStack(stack).toJSON(), 'AWS::EC2::VPCEndpoint').find(
       ([, e]) => e.Properties!.VpcEndpointType === 'Gateway',

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -144,7 +144,7 @@ describe('EncryptedBucket requireVpcEndpoint', () => {
       /exemptions only make sense with an endpoint restriction/,
     ],
     [
-      { objectLockDefaultRetention: s3.ObjectLockRetention.governance(require('aws-cdk-lib').Duration.days(1)) },
+      { objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(1)) },
       /objectLockDefaultRetention is set but objectLockEnabled is not true/,
     ],
   ])('rejects %j', (props, message) => {
