@@ -8,6 +8,13 @@ import { ConfigValidationError, validatePlatformConfig } from './validate-config
 /** The context key that names a config file: `npx cdk synth -c config=path/to/platform.yaml`. */
 export const CONFIG_CONTEXT_KEY = 'config';
 
+/** What the common read errors mean, for a one-line message. */
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'a directory, not a file',
+};
+
 /**
  * The platform configuration: the file named by `configPath` (JSON or YAML) if given, else the
  * embedded default. Omitted optional fields take their defaults. Every problem is reported at once
@@ -17,20 +24,27 @@ export function loadPlatformConfig(configPath?: string): PlatformConfig {
   if (configPath === undefined || configPath === '') {
     return validatePlatformConfig(DEFAULT_PLATFORM_CONFIG);
   }
-  const resolved = path.resolve(configPath);
-  let text: string;
-  try {
-    text = fs.readFileSync(resolved, 'utf8');
-  } catch (e) {
-    throw new ConfigValidationError(configPath, [
-      `cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+  if (typeof configPath !== 'string') {
+    throw new ConfigValidationError(`-c ${CONFIG_CONTEXT_KEY}`, [
+      `${CONFIG_CONTEXT_KEY}: must be the path of a .json, .yaml or .yml file, got ${JSON.stringify(configPath)}`,
     ]);
   }
+  const resolved = path.resolve(configPath);
   const ext = path.extname(resolved).toLowerCase();
   if (!['.json', '.yaml', '.yml'].includes(ext)) {
     throw new ConfigValidationError(configPath, [
       `the config file must end in .json, .yaml or .yml, got '${ext || '(no extension)'}'`,
     ]);
+  }
+  let text: string;
+  try {
+    // A byte-order mark (as some editors write) is not part of the JSON or YAML.
+    text = fs.readFileSync(resolved, 'utf8').replace(/^\uFEFF/, '');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason =
+      code === undefined ? (e as Error).message : READ_ERRORS[code] ? `${code} (${READ_ERRORS[code]})` : code;
+    throw new ConfigValidationError(configPath, [`cannot read the config file ${resolved}: ${reason}`]);
   }
   let raw: unknown;
   try {

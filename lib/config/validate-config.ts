@@ -6,7 +6,7 @@ import {
 } from '../../constructs/inference/gpu-instance-types';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
 import { DEFAULT_PLATFORM_CONFIG } from './default-config';
-import { PlatformConfig, PROFILES, WORKLOAD_KINDS, WorkloadConfig } from './platform-config';
+import { PlatformConfig, PROFILES, WORKLOAD_KINDS, WorkloadConfig, WorkloadKind } from './platform-config';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -25,6 +25,9 @@ export class ConfigValidationError extends Error {
 }
 
 type Json = unknown;
+
+/** The size part of an instance type (`2xlarge` in `g5.2xlarge`). */
+const INSTANCE_SIZE_PATTERN = /^(nano|micro|small|medium|large|xlarge|[1-9]\d*xlarge|metal|metal-[1-9]\d*xl)$/;
 
 /**
  * Validate a raw configuration (parsed JSON or YAML) and fill in defaults for omitted optional
@@ -50,11 +53,11 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
   const d = DEFAULT_PLATFORM_CONFIG;
   const platformName = v.string(
     'platformName',
-    raw.platformName ?? d.platformName,
+    given(raw.platformName, d.platformName),
     /^[a-z][a-z0-9-]{1,19}$/,
     "2-20 lower-case letters, digits and '-', starting with a letter",
   );
-  const profile = v.oneOf('profile', raw.profile ?? d.profile, PROFILES);
+  const profile = v.oneOf('profile', given(raw.profile, d.profile), PROFILES);
 
   let env: PlatformConfig['env'];
   if (raw.env !== undefined) {
@@ -72,7 +75,7 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     }
   }
 
-  const rawNet = raw.network ?? {};
+  const rawNet = given(raw.network, {});
   let network = d.network;
   if (v.object('network', rawNet)) {
     v.onlyKeys('network', rawNet, [
@@ -86,22 +89,27 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     ]);
     const cidr = v.string(
       'network.cidr',
-      rawNet.cidr ?? d.network.cidr,
+      given(rawNet.cidr, d.network.cidr),
       /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/,
       "an IPv4 CIDR such as '10.40.0.0/16'",
     );
     const vpcMask = cidr ? v.cidr('network.cidr', cidr, 16, 22) : undefined;
-    const maxAzs = v.integer('network.maxAzs', rawNet.maxAzs ?? d.network.maxAzs, 2, 6);
+    const maxAzs = v.integer('network.maxAzs', given(rawNet.maxAzs, d.network.maxAzs), 2, 6);
     const lo = (vpcMask ?? 16) + 1;
-    const gpu = v.integer('network.gpuTierCidrMask', rawNet.gpuTierCidrMask ?? d.network.gpuTierCidrMask, lo, 28);
+    const gpu = v.integer('network.gpuTierCidrMask', given(rawNet.gpuTierCidrMask, d.network.gpuTierCidrMask), lo, 28);
     const endpoints = v.integer(
       'network.endpointsTierCidrMask',
-      rawNet.endpointsTierCidrMask ?? d.network.endpointsTierCidrMask,
+      given(rawNet.endpointsTierCidrMask, d.network.endpointsTierCidrMask),
       lo,
       28,
     );
-    const data = v.integer('network.dataTierCidrMask', rawNet.dataTierCidrMask ?? d.network.dataTierCidrMask, lo, 28);
-    const openInternetEgress = v.boolean('network.openInternetEgress', rawNet.openInternetEgress ?? false);
+    const data = v.integer(
+      'network.dataTierCidrMask',
+      given(rawNet.dataTierCidrMask, d.network.dataTierCidrMask),
+      lo,
+      28,
+    );
+    const openInternetEgress = v.boolean('network.openInternetEgress', given(rawNet.openInternetEgress, false));
     const s3PrefixListId =
       rawNet.s3PrefixListId === undefined
         ? undefined
@@ -118,13 +126,11 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
       endpoints !== undefined &&
       data !== undefined
     ) {
-      const needed =
-        maxAzs *
-        (2 ** (32 - gpu) + 2 ** (32 - endpoints) + 2 ** (32 - data) + (openInternetEgress ? 2 ** 8 + 2 ** 6 : 0));
+      const needed = addressesAllocated(maxAzs, [gpu, endpoints, data, ...(openInternetEgress ? [24, 26] : [])]);
       const available = 2 ** (32 - vpcMask);
       if (needed > available) {
         problems.push(
-          `network: the tiers overlap or overflow the VPC: ${maxAzs} zones × (gpu /${gpu} + endpoints /${endpoints} + data /${data}${openInternetEgress ? ' + egress /24 + /26' : ''}) need ${needed} addresses, but network.cidr '${cidr}' holds ${available}; widen the cidr, use fewer zones or longer tier masks`,
+          `network: the tiers overlap or overflow the VPC: ${maxAzs} zones × (gpu /${gpu} + endpoints /${endpoints} + data /${data}${openInternetEgress ? ' + egress /24 + /26' : ''}) need ${needed} addresses (each subnet aligned to its size), but network.cidr '${cidr}' holds ${available}; widen the cidr, use fewer zones or longer tier masks`,
         );
       }
     }
@@ -139,10 +145,14 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     };
   }
 
-  const logRetentionDays = v.oneOf('logRetentionDays', raw.logRetentionDays ?? d.logRetentionDays, LOG_RETENTION_DAYS);
+  const logRetentionDays = v.oneOf(
+    'logRetentionDays',
+    given(raw.logRetentionDays, d.logRetentionDays),
+    LOG_RETENTION_DAYS,
+  );
 
   const adminPrincipalArns: string[] = [];
-  const rawAdmins = raw.adminPrincipalArns ?? d.adminPrincipalArns;
+  const rawAdmins = given(raw.adminPrincipalArns, d.adminPrincipalArns);
   if (v.array('adminPrincipalArns', rawAdmins)) {
     rawAdmins.forEach((arn, i) => {
       const ok = v.string(
@@ -151,12 +161,17 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
         /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/*]+$/,
         "an IAM role ARN or pattern such as 'arn:aws:iam::111122223333:role/break-glass'",
       );
-      if (ok) adminPrincipalArns.push(ok);
+      if (ok && /:role\/\*/.test(ok)) {
+        problems.push(
+          `adminPrincipalArns[${i}]: must name the break-glass roles (a wildcard may follow a fixed name or path), got '${ok}', which exempts every role of the account`,
+        );
+      } else if (ok) adminPrincipalArns.push(ok);
     });
   }
 
   const workloads: WorkloadConfig[] = [];
-  const rawWorkloads = raw.workloads ?? d.workloads;
+  const indexInFile: number[] = [];
+  const rawWorkloads = given(raw.workloads, d.workloads);
   if (v.array('workloads', rawWorkloads)) {
     if (rawWorkloads.length === 0) problems.push('workloads: must list at least one workload, got []');
     rawWorkloads.forEach((w, i) => {
@@ -173,11 +188,16 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
       const description =
         w.description === undefined
           ? undefined
-          : v.string(`${at}.description`, w.description, /^.{1,256}$/, '1-256 characters');
+          : v.string(
+              `${at}.description`,
+              w.description,
+              /^[\x20-\x7E\xA1-\xFF]{1,256}$/,
+              '1-256 printable Latin-1 characters on one line (it becomes the IAM role description)',
+            );
       let instanceType: string | undefined;
       if (kind === 'realtime-inference' || kind === 'batch') {
         instanceType = v.instanceType(`${at}.instanceType`, w.instanceType, kind);
-      } else if (w.instanceType !== undefined) {
+      } else if (kind === 'agent' && w.instanceType !== undefined) {
         problems.push(
           `${at}.instanceType: an '${kind}' workload runs without an instance type; remove it (got ${show(w.instanceType)})`,
         );
@@ -189,31 +209,41 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
           else problems.push(`${at}.invokes[${j}]: must be a workload name, got ${show(target)}`);
         });
       }
-      if (name && kind) workloads.push({ name, kind, description, instanceType, invokes });
+      if (name && kind) {
+        workloads.push({ name, kind, description, instanceType, invokes });
+        indexInFile.push(i);
+      }
     });
 
     const seen = new Map<string, number>();
-    workloads.forEach((w, i) => {
+    workloads.forEach((w, k) => {
+      const i = indexInFile[k];
       if (seen.has(w.name))
         problems.push(
           `workloads[${i}].name: duplicate workload name '${w.name}' (also workloads[${seen.get(w.name)}])`,
         );
       else seen.set(w.name, i);
     });
-    const kinds = new Map(workloads.map((w) => [w.name, w.kind]));
-    workloads.forEach((w, i) => {
+    // A duplicated name resolves to its first entry: the duplicate is reported once, not again as a bad target.
+    const kinds = new Map<string, WorkloadKind>();
+    for (const w of workloads) if (!kinds.has(w.name)) kinds.set(w.name, w.kind);
+    workloads.forEach((w, k) => {
+      const i = indexInFile[k];
       (w.invokes ?? []).forEach((target, j) => {
         const targetKind = kinds.get(target);
-        if (targetKind === undefined) {
+        const first = (w.invokes ?? []).indexOf(target);
+        if (target === w.name) {
+          problems.push(`workloads[${i}].invokes[${j}]: a workload cannot invoke itself (${show(target)})`);
+        } else if (first !== j) {
+          problems.push(`workloads[${i}].invokes[${j}]: ${show(target)} is listed twice (also invokes[${first}])`);
+        } else if (targetKind === undefined) {
           problems.push(
-            `workloads[${i}].invokes[${j}]: unknown workload '${target}'; known workloads: ${[...kinds.keys()].join(', ')}`,
+            `workloads[${i}].invokes[${j}]: unknown workload ${show(target)}; known workloads: ${[...kinds.keys()].join(', ')}`,
           );
         } else if (targetKind !== 'realtime-inference') {
           problems.push(
             `workloads[${i}].invokes[${j}]: '${target}' is a '${targetKind}' workload; only 'realtime-inference' workloads can be invoked`,
           );
-        } else if (target === w.name) {
-          problems.push(`workloads[${i}].invokes[${j}]: a workload cannot invoke itself ('${target}')`);
         }
       });
     });
@@ -231,12 +261,32 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
   };
 }
 
+/** The value if the file gives one, else the default. `null` (e.g. an empty YAML key) is a value, not an omission. */
+function given(x: Json, fallback: Json): Json {
+  return x === undefined ? fallback : x;
+}
+
+/**
+ * Addresses the tiers take when allocated as CDK's `Vpc` does: tier by tier, zone by zone, each
+ * subnet starting at a multiple of its own size (so a small tier before a larger one leaves a gap).
+ */
+function addressesAllocated(zones: number, masks: number[]): number {
+  let next = 0;
+  for (const mask of masks) {
+    const size = 2 ** (32 - mask);
+    for (let z = 0; z < zones; z++) next = Math.ceil(next / size) * size + size;
+  }
+  return next;
+}
+
 function isObject(x: Json): x is Record<string, Json> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function show(x: Json): string {
-  return typeof x === 'string' ? `'${x}'` : (JSON.stringify(x) ?? 'undefined');
+  // Control characters (such as a YAML block scalar's newlines) are escaped, so each problem stays on one line.
+  if (typeof x === 'string') return `'${x.replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1))}'`;
+  return JSON.stringify(x) ?? 'undefined';
 }
 
 /** Field checks that record a problem and return undefined instead of throwing, so every problem is reported at once. */
@@ -319,6 +369,13 @@ class Checker {
         : "an EC2 GPU instance type such as 'g5.2xlarge'";
     if (typeof x !== 'string' || !pattern.test(x) || (kind === 'batch' && x.startsWith('ml.'))) {
       this.problems.push(`${path}: a '${kind}' workload needs ${example}, got ${show(x)}`);
+      return undefined;
+    }
+    const size = x.slice(x.lastIndexOf('.') + 1);
+    if (!INSTANCE_SIZE_PATTERN.test(size)) {
+      this.problems.push(
+        `${path}: '${x}' has no valid instance size '${size}'; allowed sizes: nano, micro, small, medium, large, xlarge, <n>xlarge, metal, metal-<n>xl`,
+      );
       return undefined;
     }
     if (!isGpuInstanceType(x)) {

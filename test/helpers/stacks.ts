@@ -19,13 +19,7 @@ export function newStack(id = 'Test'): { app: App; stack: Stack } {
   return { app, stack };
 }
 
-/** Every resource of a type in a synthesized template, as [logicalId, resource] pairs. */
-export function resourcesOfType(
-  template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> },
-  type: string,
-): [
-  string,
-  { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string },
-][] {
-  return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === type) as never;
+/** Every resource of a type in a synthesized template (untyped CloudFormation JSON), as [logicalId, resource] pairs. */
+export function resourcesOfType(template: { Resources?: Record<string, any> }, type: string): [string, any][] {
+  return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === type);
 }
