@@ -8,4 +8,5 @@ export * from './identity/workload-principal';
 export * from './identity/workload-identity';
 export * from './identity/platform-permissions-boundary';
 export * from './identity/role-guardrails';
+export * from './audit';
 export * from './private/validation';

@@ -1,4 +1,5 @@
 import { App, Environment } from 'aws-cdk-lib';
+import { AuditStack } from './audit-stack';
 import { PlatformConfig } from './config/platform-config';
 import { PlatformStack } from './platform-stack';
 import { WorkloadStack } from './workload-stack';
@@ -6,11 +7,12 @@ import { WorkloadStack } from './workload-stack';
 export interface Platform {
   readonly platform: PlatformStack;
   readonly workloads: ReadonlyMap<string, WorkloadStack>;
+  readonly audit: AuditStack;
 }
 
 /**
- * Compose the reference platform from its configuration: one shared platform stack and one stack
- * per workload. Every role in the app is put under the platform's permissions boundary.
+ * Compose the reference platform from its configuration: one shared platform stack, one stack per
+ * workload, and the audit stack. Every role in the app is put under the platform's permissions boundary.
  */
 export function buildPlatform(app: App, config: PlatformConfig): Platform {
   const env: Environment | undefined = config.env
@@ -33,6 +35,13 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
       }),
     );
   }
+  const audit = new AuditStack(app, `${config.platformName}-audit`, {
+    env,
+    config,
+    platform,
+    workloads,
+    description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
+  });
   platform.boundary.applyTo(app);
-  return { platform, workloads };
+  return { platform, workloads, audit };
 }

@@ -1,4 +1,4 @@
-import { Aws, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -9,6 +9,7 @@ import {
   PlatformPermissionsBoundary,
   SegmentedNetwork,
 } from '../constructs';
+import { malwareScanRoleArn } from './audit-stack';
 import { PlatformConfig, WorkloadConfig } from './config/platform-config';
 
 export interface PlatformStackProps extends StackProps {
@@ -29,9 +30,12 @@ export class PlatformStack extends Stack {
   /** Model artifacts; each workload reads only `approved/<name>/`. */
   public readonly modelsBucket: EncryptedBucket;
 
+  private readonly zoneCount: number;
+
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.zoneCount = config.network.maxAzs;
 
     this.keys = new PlatformKeys(this, 'Keys', { aliasPrefix: config.platformName });
     this.boundary = new PlatformPermissionsBoundary(this, 'PermissionsBoundary', {
@@ -57,8 +61,14 @@ export class PlatformStack extends Stack {
       bucketName: bucketName('data'),
       encryptionKey: this.keys.data.key,
     });
+    // GuardDuty scans the models bucket from outside the VPC (production profile only).
+    const modelsExempt = [
+      ...(shared.vpcEndpointExemptPrincipalArns ?? []),
+      ...(config.profile === 'production' ? [malwareScanRoleArn(config)] : []),
+    ];
     this.modelsBucket = new EncryptedBucket(this, 'ModelsBucket', {
       ...shared,
+      vpcEndpointExemptPrincipalArns: modelsExempt.length > 0 ? modelsExempt : undefined,
       bucketName: bucketName('models'),
       encryptionKey: this.keys.models.key,
     });
@@ -66,6 +76,14 @@ export class PlatformStack extends Stack {
     this.network.admitS3Buckets(this.dataBucket.bucket, this.modelsBucket.bucket);
     this.boundary.capToBuckets(this.dataBucket.bucket, this.modelsBucket.bucket);
     this.boundary.capToKeys(...this.keys.all.map((k) => k.key));
+  }
+
+  /**
+   * The first `maxAzs` zones of the region, chosen at deploy time with `Fn::GetAZs`: synth never
+   * looks zones up (no credentials needed), even when the config pins an account and region.
+   */
+  public get availabilityZones(): string[] {
+    return Array.from({ length: this.zoneCount }, (_, i) => Fn.select(i, Fn.getAzs()));
   }
 }
 

@@ -1,10 +1,9 @@
-import { Aspects, Aws, Stack } from 'aws-cdk-lib';
+import { Aspects, Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeFinding } from '../private/nag';
+import { acknowledgeWildcardResource } from '../private/nag';
 import * as perms from '../private/perms';
 import { PlatformValidationError } from '../private/validation';
 import { RoleGuardrails } from './role-guardrails';
@@ -60,7 +59,8 @@ export class PlatformPermissionsBoundary extends Construct {
         deny('DenyAuditAndNetworkTampering', perms.BOUNDARY_DENY_AUDIT_AND_NETWORK_TAMPERING),
       ],
     });
-    this.acknowledgeWildcardResource(
+    acknowledgeWildcardResource(
+      this.policy.node.defaultChild!,
       '*',
       'A permissions boundary is a ceiling, not a grant: the listed actions either take no resource ' +
         '(ecr:GetAuthorizationToken, cloudwatch:PutMetricData, ssm agent calls) or are narrowed by each role’s own policy.',
@@ -91,7 +91,8 @@ export class PlatformPermissionsBoundary extends Construct {
     for (const bucket of buckets) {
       const objects = bucket.arnForObjects('*');
       this.bucketStatement.addResources(bucket.bucketArn, objects);
-      this.acknowledgeWildcardResource(
+      acknowledgeWildcardResource(
+        this.policy.node.defaultChild!,
         objects,
         'The boundary caps S3 to this platform bucket; each role’s own policy narrows it to its prefix.',
       );
@@ -115,11 +116,6 @@ export class PlatformPermissionsBoundary extends Construct {
   /** The boundary's ARN, built from its name (usable from any stack of the account). */
   public get arnByName(): string {
     return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${this.boundaryName}`;
-  }
-
-  private acknowledgeWildcardResource(resource: string, reason: string): void {
-    const finding = flattenCfnReference(Stack.of(this).resolve(resource));
-    acknowledgeFinding(this.policy.node.defaultChild!, `AwsSolutions-IAM5[Resource::${finding}]`, reason);
   }
 }
 

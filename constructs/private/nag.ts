@@ -1,4 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
 
 /** The cdk-nag v3 packs the platform runs, by their plugin names. */
@@ -30,4 +31,22 @@ export function acknowledgeFinding(construct: IConstruct, rule: string, reason: 
 /** Acknowledge the same finding, for the same reason, in several packs (the packs share rules under different ids). */
 export function acknowledgeFindings(construct: IConstruct, rules: string[], reason: string): void {
   for (const rule of rules) acknowledgeFinding(construct, rule, reason);
+}
+
+/**
+ * Acknowledge `AwsSolutions-IAM5[Resource::<resource>]` on `cfnPolicy`, with the resource written
+ * as it is in the synthesized template.
+ *
+ * A resource of another stack only becomes a cross-stack reference (`Fn::GetStackOutput` /
+ * `Fn::ImportValue`) once the app is prepared, so the finding is computed then (in a construct
+ * validation, which runs after references are resolved and before the nag packs).
+ */
+export function acknowledgeWildcardResource(cfnPolicy: IConstruct, resource: string, reason: string): void {
+  cfnPolicy.node.addValidation({
+    validate: () => {
+      const finding = flattenCfnReference(Stack.of(cfnPolicy).resolve(resource));
+      acknowledgeFinding(cfnPolicy, `AwsSolutions-IAM5[Resource::${finding}]`, reason);
+      return [];
+    },
+  });
 }

@@ -1,13 +1,12 @@
-import { Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import { acknowledgeSingleRegion } from './single-region';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
-import { acknowledgeFinding } from '../private/nag';
+import { acknowledgeWildcardResource } from '../private/nag';
 import { PlatformKey } from '../keys/platform-key';
 import * as perms from '../private/perms';
 import { PlatformValidationError } from '../private/validation';
@@ -204,10 +203,9 @@ export class EncryptedBucket extends Construct {
     const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objects] });
     const policy = ManagedPolicyPrincipal.policyOf(grantee.grantPrincipal);
     if (policy) {
-      const finding = flattenCfnReference(Stack.of(policy).resolve(objects));
-      acknowledgeFinding(
+      acknowledgeWildcardResource(
         policy.node.defaultChild!,
-        `AwsSolutions-IAM5[Resource::${finding}]`,
+        objects,
         `Objects under the grantee's own prefix '${prefix}' of ${this.node.path}; the prefix is the workload boundary.`,
       );
     }

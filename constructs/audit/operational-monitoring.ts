@@ -1,0 +1,326 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  CustomMetricGroup,
+  DefaultDashboardFactory,
+  MonitoringFacade,
+  SnsAlarmActionStrategy,
+} from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+import { WORKLOAD_NAME_PATTERN } from '../identity/workload-identity';
+import { PlatformValidationError } from '../private/validation';
+
+/** Where SageMaker publishes endpoint instance metrics (GPU, CPU, memory, disk). */
+export const SAGEMAKER_ENDPOINT_INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
+/** Where SageMaker publishes endpoint invocation metrics. */
+export const SAGEMAKER_INVOCATION_NAMESPACE = 'AWS/SageMaker';
+
+/** An API Gateway REST API stage, by the `ApiName` and `Stage` dimensions of its metrics. */
+export interface MonitoredApi {
+  /** The API's name (the `ApiName` metric dimension). */
+  readonly apiName: string;
+  /** The stage (the `Stage` metric dimension). */
+  readonly stage: string;
+}
+
+/** A SageMaker real-time endpoint variant. */
+export interface MonitoredEndpoint {
+  readonly endpointName: string;
+  /** @default 'AllTraffic' */
+  readonly variantName?: string;
+}
+
+/**
+ * A self-managed GPU fleet whose instances run the CloudWatch agent with the `nvidia_gpu` metrics
+ * and `aggregation_dimensions: [["AutoScalingGroupName"]]`.
+ */
+export interface MonitoredGpuFleet {
+  readonly autoScalingGroupName: string;
+  /** The CloudWatch agent's namespace. @default 'CWAgent' */
+  readonly namespace?: string;
+}
+
+/** What to watch of one workload. Each part is optional: a workload shows what it has. */
+export interface MonitoredWorkload {
+  /** The workload's name (lower-case letters, digits, '-'); part of every alarm name. */
+  readonly name: string;
+  /** The API in front of it (another issue builds it). @default - no API metrics */
+  readonly api?: MonitoredApi;
+  /** Its SageMaker endpoint. @default - no endpoint metrics */
+  readonly endpoint?: MonitoredEndpoint;
+  /** Its self-managed GPU fleet. @default - no fleet metrics */
+  readonly gpuFleet?: MonitoredGpuFleet;
+  /** Its Lambda function (agents), for errors and throttles. @default - no function metrics */
+  readonly functionName?: string;
+}
+
+/** Alarm thresholds, shared by every workload. */
+export interface OperationalThresholds {
+  /** API 5xx responses, percent of requests. @default 1 */
+  readonly api5xxRatePercent?: number;
+  /** API 4xx responses (throttling 429s included), percent of requests. @default 5 */
+  readonly api4xxRatePercent?: number;
+  /** API p99 latency, milliseconds. @default 2000 */
+  readonly apiLatencyP99Millis?: number;
+  /** Endpoint 5xx invocation errors in five minutes. @default 1 */
+  readonly endpointInvocation5xxErrors?: number;
+  /** Endpoint model latency p99, milliseconds. @default 1000 */
+  readonly modelLatencyP99Millis?: number;
+  /** GPU utilisation, percent (SageMaker reports 100 per GPU of the instance). @default 90 */
+  readonly gpuUtilizationPercent?: number;
+  /** GPU memory utilisation, percent (100 per GPU). @default 90 */
+  readonly gpuMemoryUtilizationPercent?: number;
+  /** Lambda throttles in five minutes. @default 1 */
+  readonly functionThrottles?: number;
+}
+
+export interface OperationalMonitoringProps {
+  /** The platform's name: the dashboard is `<platformName>-operations`, alarms `<platformName>-ops-…`. */
+  readonly platformName: string;
+  /** Where alarms notify: an encrypted topic (e.g. `SecurityAlarms.topic`). */
+  readonly alarmTopic: sns.ITopic;
+  /** The workloads. */
+  readonly workloads: MonitoredWorkload[];
+  /** Alarm thresholds. @default - the defaults of each field */
+  readonly thresholds?: OperationalThresholds;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Operational alarms and one CloudWatch dashboard for the platform, built on cdk-monitoring-constructs:
+ * per workload, API 4xx/5xx rates (throttling included) and p99 latency, endpoint invocation errors and
+ * model latency, GPU utilisation and GPU memory (SageMaker endpoint instance metrics, or CloudWatch agent
+ * metrics for self-managed fleets), and function errors and throttles. Every alarm notifies `alarmTopic`.
+ */
+export class OperationalMonitoring extends Construct {
+  /** The facade: add more `monitorXxx()` calls to it. */
+  public readonly facade: MonitoringFacade;
+  /** The dashboard's name. */
+  public readonly dashboardName: string;
+
+  constructor(scope: Construct, id: string, props: OperationalMonitoringProps) {
+    super(scope, id);
+    const t = this.thresholds(props.thresholds ?? {});
+    this.validate(props);
+    this.dashboardName = `${props.platformName}-operations`;
+
+    this.facade = new MonitoringFacade(this, 'Facade', {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: `${props.platformName}-ops`,
+        actionsEnabled: true,
+        action: new SnsAlarmActionStrategy({ onAlarmTopic: props.alarmTopic }),
+      },
+      metricFactoryDefaults: {},
+      dashboardFactory: new DefaultDashboardFactory(this, 'Dashboard', {
+        dashboardNamePrefix: this.dashboardName,
+        createDashboard: true,
+        createSummaryDashboard: false,
+        createAlarmDashboard: false,
+      }),
+    });
+
+    for (const w of props.workloads) {
+      this.facade.addLargeHeader(`Workload ${w.name}`);
+      if (w.api) this.monitorApi(w.name, w.api, t);
+      if (w.endpoint) this.monitorEndpoint(w.name, w.endpoint, t);
+      if (w.gpuFleet) this.monitorGpuFleet(w.name, w.gpuFleet, t);
+      if (w.functionName) this.monitorFunction(w.name, w.functionName, t);
+    }
+  }
+
+  private monitorApi(workload: string, api: MonitoredApi, t: Required<OperationalThresholds>): void {
+    // Metrics need only the API's name; the id is not used by any metric, alarm or widget.
+    const restApi = apigw.RestApi.fromRestApiAttributes(this, `${workload}Api`, {
+      restApiId: api.apiName,
+      rootResourceId: api.apiName,
+      restApiName: api.apiName,
+    });
+    this.facade.monitorApiGateway({
+      api: restApi,
+      apiStage: api.stage,
+      alarmFriendlyName: `${workload}-api`,
+      humanReadableName: `${workload} API (${api.apiName}/${api.stage})`,
+      add5XXFaultRateAlarm: { Critical: { maxErrorRate: t.api5xxRatePercent } },
+      add4XXErrorRateAlarm: { Warning: { maxErrorRate: t.api4xxRatePercent } },
+      addLatencyP99Alarm: { Warning: { maxLatency: Duration.millis(t.apiLatencyP99Millis) } },
+    });
+  }
+
+  private monitorEndpoint(workload: string, endpoint: MonitoredEndpoint, t: Required<OperationalThresholds>): void {
+    const dimensionsMap = { EndpointName: endpoint.endpointName, VariantName: endpoint.variantName ?? 'AllTraffic' };
+    const invocation = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: SAGEMAKER_INVOCATION_NAMESPACE,
+        metricName,
+        dimensionsMap,
+        statistic,
+        period: FIVE_MINUTES,
+      });
+    const instance = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: SAGEMAKER_ENDPOINT_INSTANCE_NAMESPACE,
+        metricName,
+        dimensionsMap,
+        statistic: cloudwatch.Stats.AVERAGE,
+        period: FIVE_MINUTES,
+      });
+    const metricGroups: CustomMetricGroup[] = [
+      {
+        title: 'Invocation errors',
+        metrics: [
+          {
+            metric: invocation('Invocation5XXErrors', cloudwatch.Stats.SUM),
+            alarmFriendlyName: 'invocation-5xx',
+            addAlarm: { Critical: above(t.endpointInvocation5xxErrors) },
+          },
+          invocation('Invocation4XXErrors', cloudwatch.Stats.SUM),
+          invocation('InvocationModelErrors', cloudwatch.Stats.SUM),
+        ],
+      },
+      {
+        title: 'Model latency p99 (microseconds)',
+        metrics: [
+          {
+            metric: invocation('ModelLatency', cloudwatch.Stats.p(99)),
+            alarmFriendlyName: 'model-latency-p99',
+            // SageMaker reports ModelLatency in microseconds.
+            addAlarm: { Warning: above(t.modelLatencyP99Millis * 1000) },
+          },
+        ],
+      },
+      {
+        title: 'GPU (percent, 100 per GPU)',
+        metrics: [
+          {
+            metric: instance('GPUUtilization'),
+            alarmFriendlyName: 'gpu-utilization',
+            addAlarm: { Warning: above(t.gpuUtilizationPercent) },
+          },
+          {
+            metric: instance('GPUMemoryUtilization'),
+            alarmFriendlyName: 'gpu-memory',
+            addAlarm: { Warning: above(t.gpuMemoryUtilizationPercent) },
+          },
+        ],
+      },
+    ];
+    this.facade.monitorCustom({
+      alarmFriendlyName: `${workload}-endpoint`,
+      humanReadableName: `${workload} endpoint (${endpoint.endpointName})`,
+      metricGroups,
+    });
+  }
+
+  private monitorGpuFleet(workload: string, fleet: MonitoredGpuFleet, t: Required<OperationalThresholds>): void {
+    const agent = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: fleet.namespace ?? 'CWAgent',
+        metricName,
+        dimensionsMap: { AutoScalingGroupName: fleet.autoScalingGroupName },
+        statistic: cloudwatch.Stats.AVERAGE,
+        period: FIVE_MINUTES,
+      });
+    this.facade.monitorCustom({
+      alarmFriendlyName: `${workload}-fleet`,
+      humanReadableName: `${workload} GPU fleet (${fleet.autoScalingGroupName})`,
+      metricGroups: [
+        {
+          title: 'GPU (percent)',
+          metrics: [
+            {
+              metric: agent('nvidia_smi_utilization_gpu'),
+              alarmFriendlyName: 'gpu-utilization',
+              addAlarm: { Warning: above(t.gpuUtilizationPercent) },
+            },
+            {
+              metric: agent('nvidia_smi_utilization_memory'),
+              alarmFriendlyName: 'gpu-memory',
+              addAlarm: { Warning: above(t.gpuMemoryUtilizationPercent) },
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  private monitorFunction(workload: string, functionName: string, t: Required<OperationalThresholds>): void {
+    const fn = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: { FunctionName: functionName },
+        statistic: cloudwatch.Stats.SUM,
+        period: FIVE_MINUTES,
+      });
+    this.facade.monitorCustom({
+      alarmFriendlyName: `${workload}-function`,
+      humanReadableName: `${workload} function (${functionName})`,
+      metricGroups: [
+        {
+          title: 'Errors and throttles',
+          metrics: [
+            {
+              metric: fn('Throttles'),
+              alarmFriendlyName: 'throttles',
+              addAlarm: { Warning: above(t.functionThrottles) },
+            },
+            fn('Errors'),
+          ],
+        },
+      ],
+    });
+  }
+
+  private thresholds(given: OperationalThresholds): Required<OperationalThresholds> {
+    const t: Required<OperationalThresholds> = {
+      api5xxRatePercent: given.api5xxRatePercent ?? 1,
+      api4xxRatePercent: given.api4xxRatePercent ?? 5,
+      apiLatencyP99Millis: given.apiLatencyP99Millis ?? 2000,
+      endpointInvocation5xxErrors: given.endpointInvocation5xxErrors ?? 1,
+      modelLatencyP99Millis: given.modelLatencyP99Millis ?? 1000,
+      gpuUtilizationPercent: given.gpuUtilizationPercent ?? 90,
+      gpuMemoryUtilizationPercent: given.gpuMemoryUtilizationPercent ?? 90,
+      functionThrottles: given.functionThrottles ?? 1,
+    };
+    for (const [field, value] of Object.entries(t)) {
+      if (!Token.isUnresolved(value) && (!Number.isFinite(value) || value <= 0)) {
+        throw new PlatformValidationError(this, `thresholds.${field} must be a positive number, got ${value}`);
+      }
+    }
+    for (const field of ['api5xxRatePercent', 'api4xxRatePercent'] as const) {
+      if (t[field] > 100) {
+        throw new PlatformValidationError(this, `thresholds.${field} is a percentage from 0 to 100, got ${t[field]}`);
+      }
+    }
+    return t;
+  }
+
+  private validate(props: OperationalMonitoringProps): void {
+    if (!/^[a-z][a-z0-9-]{1,39}$/.test(props.platformName)) {
+      throw new PlatformValidationError(
+        this,
+        `platformName must be 2-40 lower-case letters, digits and '-', starting with a letter, got '${props.platformName}'`,
+      );
+    }
+    const seen = new Set<string>();
+    for (const w of props.workloads) {
+      if (!WORKLOAD_NAME_PATTERN.test(w.name)) {
+        throw new PlatformValidationError(
+          this,
+          `workloads[].name must be 2-32 lower-case letters, digits and '-', starting with a letter, got '${w.name}'`,
+        );
+      }
+      if (seen.has(w.name)) {
+        throw new PlatformValidationError(this, `workloads[].name must be unique, got '${w.name}' twice`);
+      }
+      seen.add(w.name);
+    }
+  }
+}
+
+function above(threshold: number) {
+  return { threshold, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD };
+}

@@ -1,0 +1,205 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { OperationalMonitoring, OperationalMonitoringProps } from '../../../constructs/audit';
+import { appWithFlags, testStack, unacknowledgedFindings } from './nag-helpers';
+
+function fixture(): { stack: Stack; topic: sns.Topic } {
+  const app = appWithFlags();
+  const stack = testStack(app);
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const topic = new sns.Topic(stack, 'Topic', { masterKey: key, enforceSSL: true });
+  return { stack, topic };
+}
+
+const WORKLOADS: OperationalMonitoringProps['workloads'] = [
+  {
+    name: 'fraud-scoring',
+    api: { apiName: 'ztai-fraud-api', stage: 'prod' },
+    endpoint: { endpointName: 'ztai-fraud-scoring' },
+  },
+  { name: 'doc-finetune', gpuFleet: { autoScalingGroupName: 'ztai-doc-finetune-fleet' } },
+  { name: 'support-agent', functionName: 'ztai-support-agent' },
+];
+
+function monitoringIn(f: { stack: Stack; topic: sns.Topic }, props: Partial<OperationalMonitoringProps> = {}) {
+  return new OperationalMonitoring(f.stack, 'Ops', {
+    platformName: 'ztai',
+    alarmTopic: f.topic,
+    workloads: WORKLOADS,
+    ...props,
+  });
+}
+
+describe('OperationalMonitoring', () => {
+  let f: { stack: Stack; topic: sns.Topic };
+  let template: Template;
+
+  beforeAll(() => {
+    f = fixture();
+    monitoringIn(f);
+    template = Template.fromStack(f.stack);
+  });
+
+  test('one dashboard for the platform', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'ztai-operations' });
+  });
+
+  test('the alarms, by name', () => {
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties.AlarmName)
+      .sort();
+    expect(names).toEqual(
+      [
+        'ztai-ops-fraud-scoring-api-Latency-P99-Warning',
+        'ztai-ops-fraud-scoring-api-Error-Rate-Warning',
+        'ztai-ops-fraud-scoring-api-Fault-Rate-Critical',
+        'ztai-ops-fraud-scoring-endpoint-invocation-5xx-Critical',
+        'ztai-ops-fraud-scoring-endpoint-model-latency-p99-Warning',
+        'ztai-ops-fraud-scoring-endpoint-gpu-utilization-Warning',
+        'ztai-ops-fraud-scoring-endpoint-gpu-memory-Warning',
+        'ztai-ops-doc-finetune-fleet-gpu-utilization-Warning',
+        'ztai-ops-doc-finetune-fleet-gpu-memory-Warning',
+        'ztai-ops-support-agent-function-throttles-Warning',
+      ].sort(),
+    );
+  });
+
+  test('every alarm notifies the topic', () => {
+    const topicRef = { Ref: f.stack.getLogicalId(f.topic.node.defaultChild as never) };
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
+    }
+  });
+
+  test('API 5xx and 4xx rates and p99 latency by ApiName and Stage', () => {
+    const api = [
+      { Name: 'ApiName', Value: 'ztai-fraud-api' },
+      { Name: 'Stage', Value: 'prod' },
+    ];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-api-Fault-Rate-Critical',
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: api },
+          }),
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-api-Error-Rate-Warning',
+      Threshold: 5,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'AWS/ApiGateway', MetricName: '4XXError', Dimensions: api },
+          }),
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-api-Latency-P99-Warning',
+      Threshold: 2000,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', Dimensions: api },
+            Stat: 'p99',
+          }),
+        }),
+      ]),
+    });
+  });
+
+  test('endpoint invocation errors, model latency (microseconds) and GPU metrics', () => {
+    const endpoint = [
+      { Name: 'EndpointName', Value: 'ztai-fraud-scoring' },
+      { Name: 'VariantName', Value: 'AllTraffic' },
+    ];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-endpoint-invocation-5xx-Critical',
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Threshold: 1,
+      Dimensions: endpoint,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-endpoint-model-latency-p99-Warning',
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'ModelLatency',
+      ExtendedStatistic: 'p99',
+      Threshold: 1_000_000,
+    });
+    for (const [name, metric] of [
+      ['gpu-utilization', 'GPUUtilization'],
+      ['gpu-memory', 'GPUMemoryUtilization'],
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `ztai-ops-fraud-scoring-endpoint-${name}-Warning`,
+        Namespace: '/aws/sagemaker/Endpoints',
+        MetricName: metric,
+        Statistic: 'Average',
+        Threshold: 90,
+        Dimensions: endpoint,
+      });
+    }
+  });
+
+  test('fleet GPU metrics from the CloudWatch agent, by Auto Scaling group', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-doc-finetune-fleet-gpu-utilization-Warning',
+      Namespace: 'CWAgent',
+      MetricName: 'nvidia_smi_utilization_gpu',
+      Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'ztai-doc-finetune-fleet' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-doc-finetune-fleet-gpu-memory-Warning',
+      MetricName: 'nvidia_smi_utilization_memory',
+    });
+  });
+
+  test('function throttles', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-support-agent-function-throttles-Warning',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Throttles',
+      Dimensions: [{ Name: 'FunctionName', Value: 'ztai-support-agent' }],
+    });
+  });
+
+  test('all five nag packs are clean', () => {
+    expect(unacknowledgedFindings(f.stack)).toEqual([]);
+  });
+});
+
+describe('OperationalMonitoring options and bad input', () => {
+  test('thresholds are configurable', () => {
+    const f = fixture();
+    monitoringIn(f, { thresholds: { gpuUtilizationPercent: 350, modelLatencyP99Millis: 250 } });
+    const template = Template.fromStack(f.stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-endpoint-gpu-utilization-Warning',
+      Threshold: 350,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-endpoint-model-latency-p99-Warning',
+      Threshold: 250_000,
+    });
+  });
+
+  test.each([
+    [{ thresholds: { api5xxRatePercent: 0 } }, /thresholds.api5xxRatePercent must be a positive number, got 0/],
+    [{ thresholds: { api4xxRatePercent: 120 } }, /thresholds.api4xxRatePercent is a percentage from 0 to 100, got 120/],
+    [{ platformName: 'ZTAI' }, /platformName must be 2-40 lower-case letters.* got 'ZTAI'/],
+    [{ workloads: [{ name: 'Bad_Name' }] }, /workloads\[\].name must be 2-32 lower-case letters.* got 'Bad_Name'/],
+    [{ workloads: [{ name: 'a1' }, { name: 'a1' }] }, /workloads\[\].name must be unique, got 'a1' twice/],
+  ])('%j', (props, message) => {
+    const f = fixture();
+    expect(() => monitoringIn(f, props as Partial<OperationalMonitoringProps>)).toThrow(message);
+  });
+});
