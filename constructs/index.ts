@@ -9,4 +9,5 @@ export * from './identity/workload-identity';
 export * from './identity/platform-permissions-boundary';
 export * from './identity/role-guardrails';
 export * from './audit';
+export * from './inference';
 export * from './private/validation';

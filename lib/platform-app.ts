@@ -1,12 +1,16 @@
 import { App, Environment } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AuditStack } from './audit-stack';
 import { PlatformConfig } from './config/platform-config';
 import { PlatformStack } from './platform-stack';
+import { addWorkloadCompute, grantWorkloadInvokes, WorkloadCompute } from './workloads/compute';
 import { WorkloadStack } from './workload-stack';
 
 export interface Platform {
   readonly platform: PlatformStack;
   readonly workloads: ReadonlyMap<string, WorkloadStack>;
+  /** Each workload's compute (SageMaker endpoint, GPU fleet, image repository), by workload name. */
+  readonly computes: ReadonlyMap<string, WorkloadCompute>;
   readonly audit: AuditStack;
 }
 
@@ -24,17 +28,21 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     description: 'Zero-trust AI platform: network, keys, shared buckets and permissions boundary',
   });
   const workloads = new Map<string, WorkloadStack>();
+  const computes = new Map<string, WorkloadCompute>();
   for (const workload of config.workloads) {
-    workloads.set(
+    const stack = new WorkloadStack(app, `${config.platformName}-workload-${workload.name}`, {
+      env,
+      platform,
+      workload,
+      description: `Zero-trust AI platform workload: ${workload.name} (${workload.kind})`,
+    });
+    workloads.set(workload.name, stack);
+    computes.set(
       workload.name,
-      new WorkloadStack(app, `${config.platformName}-workload-${workload.name}`, {
-        env,
-        platform,
-        workload,
-        description: `Zero-trust AI platform workload: ${workload.name} (${workload.kind})`,
-      }),
+      addWorkloadCompute(stack, platform, workload, { logRetention: config.logRetentionDays as logs.RetentionDays }),
     );
   }
+  grantWorkloadInvokes(config.workloads, workloads, computes);
   const audit = new AuditStack(app, `${config.platformName}-audit`, {
     env,
     config,
@@ -43,5 +51,5 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
   });
   platform.boundary.applyTo(app);
-  return { platform, workloads, audit };
+  return { platform, workloads, computes, audit };
 }

@@ -9,6 +9,7 @@ import {
   PlatformPermissionsBoundary,
   SegmentedNetwork,
 } from '../constructs';
+import { allowAutoScalingServiceLinkedRole, GpuModelEndpoint } from '../constructs/inference';
 import { malwareScanRoleArn } from './audit-stack';
 import { PlatformConfig, WorkloadConfig } from './config/platform-config';
 
@@ -50,10 +51,17 @@ export class PlatformStack extends Stack {
     });
 
     this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
+    // Break-glass admins, and SageMaker execution roles: SageMaker downloads model data and writes
+    // data capture with the execution role from outside the VPC. Only the network condition is
+    // lifted; each role's own policy still confines it to its prefix.
+    const exempt = [...config.adminPrincipalArns];
+    if (config.workloads.some((w) => w.kind === 'realtime-inference')) {
+      exempt.push(GpuModelEndpoint.executionRoleArnPattern());
+    }
     const shared = {
       serverAccessLogsBucket: this.accessLogs.bucket,
       requireVpcEndpoint: this.network.s3GatewayEndpoint,
-      vpcEndpointExemptPrincipalArns: config.adminPrincipalArns.length > 0 ? [...config.adminPrincipalArns] : undefined,
+      vpcEndpointExemptPrincipalArns: exempt.length > 0 ? exempt : undefined,
     };
     const bucketName = (purpose: string) => `${config.platformName}-${purpose}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
     this.dataBucket = new EncryptedBucket(this, 'DataBucket', {
@@ -76,6 +84,10 @@ export class PlatformStack extends Stack {
     this.network.admitS3Buckets(this.dataBucket.bucket, this.modelsBucket.bucket);
     this.boundary.capToBuckets(this.dataBucket.bucket, this.modelsBucket.bucket);
     this.boundary.capToKeys(...this.keys.all.map((k) => k.key));
+    if (config.workloads.some((w) => w.kind === 'batch')) {
+      // GPU fleets encrypt their volumes with the data key through the Auto Scaling service-linked role.
+      allowAutoScalingServiceLinkedRole(this.keys.data.key);
+    }
   }
 
   /**

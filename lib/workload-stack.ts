@@ -25,12 +25,17 @@ const TIER: Record<WorkloadKind, SubnetTier> = {
 };
 
 /**
- * One workload: its identity, its security group, and grants to its own data only. Adding a
+ * One workload: its identity, grants to its own data only, and (added by lib/workloads/compute.ts)
+ * its compute. Adding a
  * workload adds a stack; it never changes another workload's stack.
  */
 export class WorkloadStack extends Stack {
   public readonly identity: WorkloadIdentity;
-  public readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * The security group of an agent's functions. Real-time and batch workloads get theirs from
+   * their compute construct (SageMaker endpoint, GPU fleet).
+   */
+  public readonly securityGroup?: ec2.SecurityGroup;
   /** The tier the workload's network interfaces live in. */
   public readonly tier: SubnetTier;
 
@@ -50,12 +55,14 @@ export class WorkloadStack extends Stack {
       platform.modelsBucket.grantReadPrefix(this.identity, this.identity.approvedModelPrefix);
     }
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: platform.network.vpc,
-      description: `Workload ${workload.name}: no ingress; egress to the platform endpoints only`,
-      allowAllOutbound: false,
-    });
-    platform.network.admitWorkload(this.securityGroup);
+    if (workload.kind === 'agent') {
+      this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: platform.network.vpc,
+        description: `Workload ${workload.name}: no ingress; egress to the platform endpoints only`,
+        allowAllOutbound: false,
+      });
+      platform.network.admitWorkload(this.securityGroup);
+    }
 
     tagWorkload(this, workload.name);
   }

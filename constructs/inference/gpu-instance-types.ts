@@ -42,3 +42,36 @@ export function isGpuInstanceType(instanceType: string): boolean {
   const family = instanceFamily(instanceType);
   return family !== undefined && GPU_INSTANCE_FAMILIES.includes(family);
 }
+
+/**
+ * Families whose instances carry local NVMe instance storage although their name has no `d` after
+ * the generation. Kept in step with the Guard rule ZTAI_ENCRYPTION_SAGEMAKER_ENDPOINT_KMS
+ * (policy/guard/encryption.guard), so a template this code builds passes that rule.
+ */
+const LOCAL_STORAGE_FAMILIES: readonly string[] = [
+  'g5',
+  'g6',
+  'g6e',
+  'gr6',
+  'p5',
+  'p5e',
+  'p5en',
+  'trn1',
+  'trn1n',
+  'trn2',
+];
+
+/**
+ * Whether an instance type has local NVMe instance storage: families with a `d` after the
+ * generation (g4dn, p4d, p4de, p3dn, m5d, …) and the families listed above.
+ *
+ * SageMaker rejects `KmsKeyId` on an endpoint config whose instances have local storage ("You can't
+ * request a KmsKeyId when using an instance type with local storage"); that storage is encrypted by
+ * a hardware module on the instance. An unknown family answers false, so the key is requested and a
+ * wrong guess fails the deployment instead of leaving a volume under an AWS-managed key.
+ */
+export function hasLocalInstanceStorage(instanceType: string): boolean {
+  const family = instanceFamily(instanceType);
+  if (family === undefined) return false;
+  return /^[a-z]+[0-9]+[a-z]*d[a-z]*$/.test(family) || LOCAL_STORAGE_FAMILIES.includes(family);
+}

@@ -228,3 +228,78 @@ export const BOUNDARY_KMS_CEILING = [
   'kms:Sign',
   'kms:Verify',
 ];
+
+// ---------------------------------------------------------------------------------------------
+// GPU inference (constructs/inference): SageMaker endpoints, self-managed GPU fleets, image repos.
+// ---------------------------------------------------------------------------------------------
+
+/** Call one SageMaker endpoint (granted on that endpoint's ARN only). */
+export const SAGEMAKER_INVOKE = ['sagemaker:InvokeEndpoint'];
+
+/** Pull images from one ECR repository (granted on the repository's ARN). */
+export const ECR_PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+/** Log in to ECR; the action takes no resource, so it is granted on `*`. */
+export const ECR_AUTH = ['ecr:GetAuthorizationToken'];
+
+/**
+ * A SageMaker execution role with `VpcConfig`: SageMaker creates and deletes the model's network
+ * interfaces with the role (granted on `*`, narrowed to the platform VPC with `ec2:Vpc`).
+ */
+export const SAGEMAKER_VPC_ENI = [
+  'ec2:CreateNetworkInterface',
+  'ec2:CreateNetworkInterfacePermission',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DeleteNetworkInterfacePermission',
+];
+/** Read-only VPC lookups SageMaker makes with the execution role; these actions take no resource. */
+export const SAGEMAKER_VPC_DESCRIBE = [
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+];
+/** Container logs of one endpoint, into its own (pre-created, encrypted) log group. */
+export const SAGEMAKER_ENDPOINT_LOGS = [
+  'logs:CreateLogGroup',
+  'logs:CreateLogStream',
+  'logs:DescribeLogStreams',
+  'logs:PutLogEvents',
+];
+/** Endpoint metrics; the action takes no resource and is narrowed by `cloudwatch:namespace`. */
+export const CLOUDWATCH_PUT_METRICS = ['cloudwatch:PutMetricData'];
+
+/**
+ * Systems Manager access to a fleet instance (Session Manager and Run Command), instead of SSH:
+ * the agent registers the instance and opens its control and data channels through the VPC
+ * endpoints. The minimum AWS documents for Session Manager plus the ec2messages channel of Run
+ * Command; no inventory, patching or association writes (AmazonSSMManagedInstanceCore has those).
+ */
+export const SSM_AGENT_INSTANCE = ['ssm:UpdateInstanceInformation'];
+export const SSM_AGENT_CHANNELS = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+  'ec2messages:AcknowledgeMessage',
+  'ec2messages:DeleteMessage',
+  'ec2messages:FailMessage',
+  'ec2messages:GetEndpoint',
+  'ec2messages:GetMessages',
+  'ec2messages:SendReply',
+];
+
+/**
+ * What the EC2 Auto Scaling service-linked role needs on a customer key to launch instances with
+ * volumes encrypted by it, and to publish to a topic encrypted by it (AWS: "Required AWS KMS key
+ * policy for use with encrypted volumes").
+ */
+export const AUTOSCALING_SLR_KEY_USE = [
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+];
+/** Grants the service-linked role may create for the EBS volumes it attaches (`kms:GrantIsForAWSResource`). */
+export const AUTOSCALING_SLR_KEY_GRANT = ['kms:CreateGrant'];

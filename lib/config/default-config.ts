@@ -1,3 +1,4 @@
+import { PLACEHOLDER_IMAGE_DIGEST } from '../workloads/compute';
 import { PlatformConfig } from './platform-config';
 
 /**
@@ -21,8 +22,11 @@ export const DEFAULT_PLATFORM_CONFIG: PlatformConfig = {
     {
       name: 'fraud-scoring',
       kind: 'realtime-inference',
-      description: 'Real-time GPU inference: scores transactions for fraud',
-      instanceType: 'ml.g5.xlarge',
+      description: 'Real-time accelerated inference: scores transactions for fraud',
+      // Inferentia2: EBS-only, so the ML storage volume takes the models key (SageMaker refuses KmsKeyId
+      // on instance types with local NVMe storage, such as ml.g5, whose storage is hardware-encrypted).
+      instanceType: 'ml.inf2.xlarge',
+      compute: { imageDigest: PLACEHOLDER_IMAGE_DIGEST },
     },
     {
       name: 'doc-finetune',

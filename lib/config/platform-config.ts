@@ -1,3 +1,5 @@
+import type { WorkloadComputeConfig } from '../workloads/compute';
+
 /**
  * The platform's configuration: what a platform team edits (as JSON or YAML) to describe its
  * platform. Every field is validated at synth by `validatePlatformConfig`.
@@ -21,6 +23,8 @@ export interface WorkloadConfig {
   readonly instanceType?: string;
   /** Names of the workloads this one may call (e.g. an agent calling a model). */
   readonly invokes?: readonly string[];
+  /** Image, model artifact and instance counts of a `realtime-inference` or `batch` workload. */
+  readonly compute?: WorkloadComputeConfig;
 }
 
 export interface NetworkConfig {

@@ -5,6 +5,7 @@ import {
   EC2_INSTANCE_TYPE_PATTERN,
 } from '../../constructs/inference/gpu-instance-types';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
+import { validateComputeConfig, WorkloadComputeConfig } from '../workloads/compute';
 import { DEFAULT_PLATFORM_CONFIG } from './default-config';
 import { PlatformConfig, PROFILES, WORKLOAD_KINDS, WorkloadConfig, WorkloadKind } from './platform-config';
 
@@ -177,7 +178,7 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     rawWorkloads.forEach((w, i) => {
       const at = `workloads[${i}]`;
       if (!v.object(at, w)) return;
-      v.onlyKeys(at, w, ['name', 'kind', 'description', 'instanceType', 'invokes']);
+      v.onlyKeys(at, w, ['name', 'kind', 'description', 'instanceType', 'invokes', 'compute']);
       const name = v.string(
         `${at}.name`,
         w.name,
@@ -209,8 +210,11 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
           else problems.push(`${at}.invokes[${j}]: must be a workload name, got ${show(target)}`);
         });
       }
+      const computeProblems = validateComputeConfig(w, at);
+      problems.push(...computeProblems);
+      const compute = computeProblems.length === 0 ? (w.compute as WorkloadComputeConfig | undefined) : undefined;
       if (name && kind) {
-        workloads.push({ name, kind, description, instanceType, invokes });
+        workloads.push({ name, kind, description, instanceType, invokes, compute });
         indexInFile.push(i);
       }
     });

@@ -94,6 +94,8 @@ function normalisedDefault(): PlatformConfig {
 const ACCEPTED_RETENTION = `must be one of ${LOG_RETENTION_DAYS.join(', ')}`;
 const IPV4_CIDR = "must be an IPv4 CIDR such as '10.40.0.0/16'";
 const WORKLOAD_NAME = "must be 2-32 lower-case letters, digits and '-', starting with a letter";
+/** The image every realtime workload of a test config names. */
+const IMAGE = { imageDigest: `sha256:${'1'.repeat(64)}` };
 const SAGEMAKER_GPU = "a 'realtime-inference' workload needs a SageMaker GPU instance type such as 'ml.g5.xlarge'";
 const EC2_GPU = "a 'batch' workload needs an EC2 GPU instance type such as 'g5.2xlarge'";
 const GPU_FAMILIES = `allowed families: ${GPU_INSTANCE_FAMILIES.join(', ')}`;
@@ -112,13 +114,13 @@ describe('validatePlatformConfig', () => {
 
     test('a file that sets only its workloads, taking the default network, name and retention', () => {
       const config = validatePlatformConfig({
-        workloads: [{ name: 'ranker', kind: 'realtime-inference', instanceType: 'ml.inf2.xlarge' }],
+        workloads: [{ name: 'ranker', kind: 'realtime-inference', instanceType: 'ml.inf2.xlarge', compute: IMAGE }],
       });
       expect(config.platformName).toBe('ztai');
       expect(config.network).toEqual(DEFAULT_PLATFORM_CONFIG.network);
       expect(config.logRetentionDays).toBe(365);
       expect(config.workloads).toEqual([
-        { name: 'ranker', kind: 'realtime-inference', instanceType: 'ml.inf2.xlarge', invokes: [] },
+        { name: 'ranker', kind: 'realtime-inference', instanceType: 'ml.inf2.xlarge', compute: IMAGE, invokes: [] },
       ]);
     });
 
@@ -143,7 +145,7 @@ describe('validatePlatformConfig', () => {
       [
         'an agent invoking two models',
         plus(
-          { name: 'ranker', kind: 'realtime-inference', instanceType: 'ml.g6.xlarge' },
+          { name: 'ranker', kind: 'realtime-inference', instanceType: 'ml.g6.xlarge', compute: IMAGE },
           { name: 'shop-agent', kind: 'agent', invokes: ['ranker', 'fraud-scoring'] },
         ),
       ],
@@ -230,7 +232,7 @@ describe('validatePlatformConfig', () => {
       },
       {
         title: 'a duplicate workload name',
-        raw: plus({ name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.g5.2xlarge' }),
+        raw: plus({ name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.g5.2xlarge', compute: IMAGE }),
         field: 'workloads[3].name',
         value: "duplicate workload name 'fraud-scoring'",
         allowed: '(also workloads[0])',
@@ -250,7 +252,7 @@ describe('validatePlatformConfig', () => {
         top({
           workloads: [
             { name: 'Bad Name', kind: 'agent' },
-            { name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.g5.xlarge' },
+            { name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.g5.xlarge', compute: IMAGE },
             { name: 'fraud-scoring', kind: 'batch', instanceType: 'g5.2xlarge' },
             { name: 'support-agent', kind: 'agent', invokes: ['nobody'] },
           ],
@@ -707,7 +709,7 @@ describe('validatePlatformConfig', () => {
     test('a typo in a workload reports the unknown field and the field it left out', () => {
       const problems = problemsOf(workload(0, { instanceType: undefined, instancetype: 'ml.g5.xlarge' }));
       expect(problems).toEqual([
-        'workloads[0].instancetype: unknown field; allowed fields of workloads[0]: name, kind, description, instanceType, invokes',
+        'workloads[0].instancetype: unknown field; allowed fields of workloads[0]: name, kind, description, instanceType, invokes, compute',
         `workloads[0].instanceType: ${SAGEMAKER_GPU}, got undefined`,
       ]);
     });
@@ -1017,7 +1019,7 @@ describe('validatePlatformConfig', () => {
       network: { cidr: '10.40.1.0/16', maxAzs: 0 },
       logRetentionDays: 366,
       workloads: [
-        { name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.m5.xlarge' },
+        { name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.m5.xlarge', compute: IMAGE },
         { name: 'doc-finetune', kind: 'batch', instanceType: 'ml.g5.2xlarge' },
         { name: 'support-agent', kind: 'agent', invokes: ['nobody'], instanceType: 'g5.xlarge' },
       ],
@@ -1100,6 +1102,11 @@ describe('loadPlatformConfig', () => {
         description: 'Real-time claims triage model',
         instanceType: 'ml.g6.2xlarge',
         invokes: [],
+        compute: {
+          imageDigest: 'sha256:3f4c2e1d0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d',
+          minInstances: 2,
+          maxInstances: 4,
+        },
       },
       {
         name: 'claims-tuning',

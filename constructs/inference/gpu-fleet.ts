@@ -1,0 +1,208 @@
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { tagWorkload, WorkloadIdentity } from '../identity/workload-identity';
+import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
+import * as perms from '../private/perms';
+import { PlatformValidationError, validateIntegerRange } from '../private/validation';
+import { allowAutoScalingServiceLinkedRole } from './autoscaling-key-access';
+import { FleetMachineImage } from './fleet-machine-image';
+import { EC2_INSTANCE_TYPE_PATTERN, GPU_INSTANCE_FAMILIES, isGpuInstanceType } from './gpu-instance-types';
+import { grantWithWildcards, trustsService, WILDCARD_RESOURCE_REASON } from './grants';
+
+export interface GpuFleetProps {
+  /** The workload the fleet runs; its role (which must trust `ec2.amazonaws.com`) becomes the instance role. */
+  readonly workload: WorkloadIdentity;
+  /** The platform network: instances go in its GPU tier. */
+  readonly network: SegmentedNetwork;
+  /** EC2 instance type of a GPU family, e.g. `g5.2xlarge`. */
+  readonly instanceType: string;
+  /** The machine image: a pinned AMI or an SSM parameter read at deploy time. */
+  readonly machineImage: FleetMachineImage;
+  /** The platform key that encrypts every EBS volume (and, by default, the scaling-notification topic). */
+  readonly volumeKey: kms.IKey;
+  /** Fewest instances; 0 lets an idle fleet cost nothing. @default 0 */
+  readonly minInstances?: number;
+  /** Most instances. @default - minInstances, and at least 1 */
+  readonly maxInstances?: number;
+  /** Size of the root volume in GiB (model weights and images live there). @default 200 */
+  readonly rootVolumeSizeGiB?: number;
+  /**
+   * Device name of the AMI's root volume, which the launch template overrides so it is encrypted
+   * with `volumeKey`. `/dev/xvda` for Amazon Linux (including the Deep Learning AMIs), `/dev/sda1` for Ubuntu.
+   * @default '/dev/xvda'
+   */
+  readonly rootDeviceName?: string;
+  /** Where launch, termination and their failures are announced. @default - a topic of the fleet, encrypted with `volumeKey` */
+  readonly notificationTopic?: sns.ITopic;
+  /** Instance user data. @default - none beyond the AMI's */
+  readonly userData?: ec2.UserData;
+  /**
+   * ALLOWS A CPU INSTANCE TYPE: skip the check that `instanceType` is of a GPU family.
+   * @default false
+   */
+  readonly allowCpuInstanceType?: boolean;
+}
+
+/**
+ * A self-managed GPU fleet (vLLM, Triton, batch jobs) in the platform's GPU tier.
+ *
+ * - Launch template: IMDSv2 required with a hop limit of 1 (containers on the host cannot reach
+ *   the instance credentials), the root volume encrypted with the platform key, no public IP, no
+ *   key pair, detailed monitoring, the workload's own bounded instance role.
+ * - Access only through Systems Manager over the VPC endpoints: the role gets the agent's session
+ *   actions, nothing more (not AmazonSSMManagedInstanceCore, an AWS-managed policy with inventory
+ *   and patching writes).
+ * - Auto Scaling group in the GPU tier, min 0 allowed; a security group of its own with no ingress
+ *   except from callers declared with `allowInboundFrom()`; scaling notifications to an encrypted topic.
+ * - The Auto Scaling service-linked role may use the key (see `allowAutoScalingServiceLinkedRole`).
+ */
+export class GpuFleet extends Construct {
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The security group of the instances: no ingress until `allowInboundFrom()`. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly notificationTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: GpuFleetProps) {
+    super(scope, id);
+    const { workload, network } = props;
+    const { min, max, rootSize } = this.validate(props);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: network.vpc,
+      description: `GPU fleet of ${workload.workloadName}: no ingress except declared callers; HTTPS to the platform endpoints and S3 only`,
+      allowAllOutbound: false,
+    });
+    network.admitWorkload(this.securityGroup);
+
+    if (!allowAutoScalingServiceLinkedRole(props.volumeKey)) {
+      Annotations.of(this).addWarningV2(
+        'ztai:fleet-imported-volume-key',
+        'volumeKey is imported: its key policy must let the EC2 Auto Scaling service-linked role use it (see allowAutoScalingServiceLinkedRole), or instances fail to launch.',
+      );
+    }
+
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: new ec2.InstanceType(props.instanceType),
+      machineImage: props.machineImage.toMachineImage(this),
+      userData: props.userData,
+      role: workload.role,
+      securityGroup: this.securityGroup,
+      associatePublicIpAddress: false,
+      httpEndpoint: true,
+      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: false,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: props.rootDeviceName ?? '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(rootSize, {
+            encrypted: true,
+            kmsKey: props.volumeKey,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    this.notificationTopic =
+      props.notificationTopic ??
+      new sns.Topic(this, 'Notifications', {
+        displayName: `Scaling events of the GPU fleet of ${workload.workloadName}`,
+        masterKey: props.volumeKey,
+        enforceSSL: true,
+      });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Resource', {
+      vpc: network.vpc,
+      vpcSubnets: network.tierSubnets(SubnetTier.GPU),
+      launchTemplate: this.launchTemplate,
+      minCapacity: min,
+      maxCapacity: max,
+      cooldown: Duration.minutes(5),
+      healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(10) }),
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      notifications: [{ topic: this.notificationTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
+    });
+
+    this.grantSystemsManagerAccess(workload);
+    tagWorkload(this, workload.workloadName);
+  }
+
+  /** Admit a declared caller's security group on one port or port range (never all traffic). */
+  public allowInboundFrom(peer: ec2.ISecurityGroup, port: ec2.Port, description?: string): void {
+    const rule = port.toRuleJson();
+    if (rule.ipProtocol === '-1' || (rule.fromPort === 0 && rule.toPort === 65535)) {
+      throw new PlatformValidationError(
+        this,
+        `allowInboundFrom: port must be one port or a narrow range (e.g. ec2.Port.tcp(8000)), got ${port.toString()}`,
+      );
+    }
+    this.securityGroup.addIngressRule(peer, port, description ?? `Declared caller ${peer.node.path}`);
+  }
+
+  private validate(props: GpuFleetProps) {
+    if (!trustsService(props.workload.role, 'ec2.amazonaws.com')) {
+      throw new PlatformValidationError(
+        this,
+        `workload: the instance role of '${props.workload.workloadName}' must trust ec2.amazonaws.com (WorkloadPrincipal.EC2)`,
+      );
+    }
+    const type = props.instanceType;
+    if (!Token.isUnresolved(type)) {
+      if (!EC2_INSTANCE_TYPE_PATTERN.test(type) || type.startsWith('ml.')) {
+        throw new PlatformValidationError(
+          this,
+          `instanceType must be an EC2 instance type such as 'g5.2xlarge', got '${type}'`,
+        );
+      }
+      if (!isGpuInstanceType(type)) {
+        if (!props.allowCpuInstanceType) {
+          throw new PlatformValidationError(
+            this,
+            `instanceType '${type}' is not of a GPU family; allowed families: ${GPU_INSTANCE_FAMILIES.join(', ')}` +
+              ' (set allowCpuInstanceType: true if a CPU type is intended)',
+          );
+        }
+        Annotations.of(this).addWarningV2(
+          'ztai:fleet-cpu-instance-type',
+          `allowCpuInstanceType is true and instanceType '${type}' is not of a GPU family.`,
+        );
+      }
+    }
+    const min = props.minInstances ?? 0;
+    validateIntegerRange(this, 'minInstances', min, 0, 1000);
+    const max = props.maxInstances ?? Math.max(1, min);
+    validateIntegerRange(this, 'maxInstances', max, 1, 1000);
+    if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
+      throw new PlatformValidationError(this, `maxInstances (${max}) must be >= minInstances (${min})`);
+    }
+    const rootSize = props.rootVolumeSizeGiB ?? 200;
+    validateIntegerRange(this, 'rootVolumeSizeGiB', rootSize, 8, 16384);
+    if (props.rootDeviceName !== undefined && !/^\/dev\/(xvd[a-z]|sd[a-z]1?|nvme0n1)$/.test(props.rootDeviceName)) {
+      throw new PlatformValidationError(
+        this,
+        `rootDeviceName must be the AMI's root device, such as '/dev/xvda' or '/dev/sda1', got '${props.rootDeviceName}'`,
+      );
+    }
+    return { min, max, rootSize };
+  }
+
+  /** Session Manager and Run Command through the VPC endpoints, instead of SSH. */
+  private grantSystemsManagerAccess(workload: WorkloadIdentity): void {
+    const instances = Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    grantWithWildcards(
+      workload,
+      perms.SSM_AGENT_INSTANCE,
+      [instances],
+      'The Systems Manager agent registers the instance it runs on; instance ids are not known before launch.',
+    );
+    grantWithWildcards(workload, perms.SSM_AGENT_CHANNELS, ['*'], WILDCARD_RESOURCE_REASON);
+  }
+}

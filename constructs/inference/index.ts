@@ -1,0 +1,7 @@
+export * from './gpu-instance-types';
+export * from './model-image';
+export * from './model-repository';
+export * from './sagemaker-endpoint';
+export * from './fleet-machine-image';
+export * from './autoscaling-key-access';
+export * from './gpu-fleet';
