@@ -10,4 +10,5 @@ export * from './identity/platform-permissions-boundary';
 export * from './identity/role-guardrails';
 export * from './audit';
 export * from './inference';
+export * from './governance';
 export * from './private/validation';

@@ -2,6 +2,7 @@ import { App, Environment } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AuditStack } from './audit-stack';
 import { PlatformConfig } from './config/platform-config';
+import { GovernanceStack } from './governance-stack';
 import { PlatformStack } from './platform-stack';
 import { addWorkloadCompute, grantWorkloadInvokes, WorkloadCompute } from './workloads/compute';
 import { WorkloadStack } from './workload-stack';
@@ -12,6 +13,8 @@ export interface Platform {
   /** Each workload's compute (SageMaker endpoint, GPU fleet, image repository), by workload name. */
   readonly computes: ReadonlyMap<string, WorkloadCompute>;
   readonly audit: AuditStack;
+  /** The deploy-time Guard hook; only in the production profile. */
+  readonly governance?: GovernanceStack;
 }
 
 /**
@@ -50,6 +53,14 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     workloads,
     description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
   });
+  const governance =
+    config.profile === 'production'
+      ? new GovernanceStack(app, `${config.platformName}-governance`, {
+          env,
+          config,
+          description: 'Zero-trust AI platform: deploy-time CloudFormation Guard hook with the platform rules',
+        })
+      : undefined;
   platform.boundary.applyTo(app);
-  return { platform, workloads, computes, audit };
+  return { platform, workloads, computes, audit, governance };
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnResource, CustomResourceProviderBase, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
@@ -14,6 +14,10 @@ const ROLE_TYPE = 'AWS::IAM::Role';
  *
  * A role in another stack than the boundary refers to it by name, and that stack is made to
  * depend on the boundary's stack, so the boundary always exists before the role.
+ *
+ * CDK's own custom-resource providers (e.g. the one that strips the VPC's default security group)
+ * create their role as a raw resource trusting Lambda with no condition; their single trust
+ * statement gets `aws:SourceAccount` here, like every platform role.
  */
 export class RoleGuardrails implements IAspect {
   constructor(
@@ -47,6 +51,12 @@ export class RoleGuardrails implements IAspect {
       }
     } else {
       node.addPropertyOverride('MaxSessionDuration', MAX_SESSION_SECONDS);
+      if (node.node.scope instanceof CustomResourceProviderBase) {
+        // The provider's trust policy is one statement: Allow lambda.amazonaws.com sts:AssumeRole.
+        node.addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition', {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        });
+      }
     }
   }
 }

@@ -56,4 +56,13 @@ export interface PlatformConfig {
    */
   readonly adminPrincipalArns: readonly string[];
   readonly workloads: readonly WorkloadConfig[];
+  /**
+   * Production profile only: what the deploy-time Guard hook does with a stack that breaks a rule.
+   * `warn` records the findings in the stack events and lets the operation continue (to observe
+   * before enforcing). Defaults to `fail`.
+   */
+  readonly guardHookFailureMode?: GuardHookFailureMode;
 }
+
+export const GUARD_HOOK_FAILURE_MODES = ['warn', 'fail'] as const;
+export type GuardHookFailureMode = (typeof GUARD_HOOK_FAILURE_MODES)[number];

@@ -7,7 +7,14 @@ import {
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
 import { validateComputeConfig, WorkloadComputeConfig } from '../workloads/compute';
 import { DEFAULT_PLATFORM_CONFIG } from './default-config';
-import { PlatformConfig, PROFILES, WORKLOAD_KINDS, WorkloadConfig, WorkloadKind } from './platform-config';
+import {
+  GUARD_HOOK_FAILURE_MODES,
+  PlatformConfig,
+  PROFILES,
+  WORKLOAD_KINDS,
+  WorkloadConfig,
+  WorkloadKind,
+} from './platform-config';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -49,6 +56,7 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     'logRetentionDays',
     'adminPrincipalArns',
     'workloads',
+    'guardHookFailureMode',
   ]);
 
   const d = DEFAULT_PLATFORM_CONFIG;
@@ -59,6 +67,10 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     "2-20 lower-case letters, digits and '-', starting with a letter",
   );
   const profile = v.oneOf('profile', given(raw.profile, d.profile), PROFILES);
+  const guardHookFailureMode =
+    raw.guardHookFailureMode === undefined
+      ? undefined
+      : v.oneOf('guardHookFailureMode', raw.guardHookFailureMode, GUARD_HOOK_FAILURE_MODES);
 
   let env: PlatformConfig['env'];
   if (raw.env !== undefined) {
@@ -262,6 +274,7 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     logRetentionDays: logRetentionDays!,
     adminPrincipalArns,
     workloads,
+    guardHookFailureMode,
   };
 }
 

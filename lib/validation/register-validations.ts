@@ -1,9 +1,15 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { guardRulesPlugin } from './guard-rules';
 
-/** Register every cdk-nag v3 pack the platform is held to. */
+/**
+ * Register every cdk-nag v3 pack the platform is held to, and CloudFormation's built-in validator
+ * with the platform's own Guard rules (policy/guard) on top of its default rules. The Guard rules
+ * read the final templates, so an escape-hatch override cannot slip past them.
+ */
 export function registerValidations(app: App): void {
   Validations.of(app).addPlugins(
+    guardRulesPlugin(),
     new AwsSolutionsChecks(app),
     new NIST80053R5Checks(app),
     new HIPAASecurityChecks(app),

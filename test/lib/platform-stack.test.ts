@@ -5,6 +5,9 @@ import * as path from 'path';
 import { loadPlatformConfig } from '../../lib/config/load-config';
 import { buildPlatform } from '../../lib/platform-app';
 import { registerValidations } from '../../lib/validation/register-validations';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { runCfnGuard } from '../helpers/guard';
 import { CDK_CONTEXT, resourcesOfType } from '../helpers/stacks';
 
 /**
@@ -216,7 +219,50 @@ describe('reference platform', () => {
     }
   });
 
+  test('the standalone cfn-guard (v3) accepts policy/guard and finds no failure in any template', () => {
+    const files = Object.keys(templates).map((name) => path.join(outdir, `${name}.template.json`));
+    const failures = runCfnGuard(files);
+    expect(failures.size).toBe(files.length);
+    for (const [file, rules] of failures) expect([file, [...rules]]).toEqual([file, []]);
+  });
+
   test('snapshot of the platform stack (drift only; the assertions above state the promises)', () => {
     expect(templates['ztai-platform']).toMatchSnapshot();
+  });
+});
+
+/** Synthesize the reference platform with every validator on, after `tamper` edits it through escape hatches. */
+function synthTampered(tamper: (platform: ReturnType<typeof buildPlatform>) => void): void {
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'true';
+  try {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'ztai-tamper-')), context: CDK_CONTEXT });
+    const platform = buildPlatform(app, loadPlatformConfig());
+    registerValidations(app);
+    tamper(platform);
+    app.synth();
+  } finally {
+    process.env.CDK_VALIDATION = previous;
+  }
+}
+
+describe('escape-hatch overrides cdk-nag cannot see fail synth with our Guard rule id', () => {
+  test('removing EnableNetworkIsolation from a SageMaker model', () => {
+    expect(() =>
+      synthTampered((p) => {
+        const model = p.computes.get('fraud-scoring')!.endpoint!.model as sagemaker.CfnModel;
+        model.addPropertyDeletionOverride('EnableNetworkIsolation');
+      }),
+    ).toThrow(/ZTAI_ISOLATION_SAGEMAKER_MODEL_NETWORK_ISOLATION/);
+  });
+
+  test('removing a bucket’s encryption', () => {
+    expect(() =>
+      synthTampered((p) => {
+        (p.platform.dataBucket.bucket.node.defaultChild as s3.CfnBucket).addPropertyDeletionOverride(
+          'BucketEncryption',
+        );
+      }),
+    ).toThrow(/ZTAI_ENCRYPTION_S3_KMS/);
   });
 });
