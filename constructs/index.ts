@@ -10,5 +10,7 @@ export * from './identity/platform-permissions-boundary';
 export * from './identity/role-guardrails';
 export * from './audit';
 export * from './inference';
+export * from './api';
+export * from './integrity';
 export * from './governance';
 export * from './private/validation';

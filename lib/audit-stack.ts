@@ -9,6 +9,7 @@ import {
   SecurityAlarms,
   ThreatDetection,
 } from '../constructs/audit';
+import { ModelGatewayApi } from '../constructs/api';
 import { PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 import type { WorkloadStack } from './workload-stack';
@@ -87,7 +88,8 @@ export class AuditStack extends Stack {
       modelsBucket: platform.modelsBucket.bucket,
       admissionRoleArnPatterns: props.admissionRoleArnPatterns,
       platformKeys: platform.keys.all.map((k) => k.key),
-      endpointInvokerRoleArnPatterns: [...props.workloads.values()].map((w) => w.identity.role.roleArn),
+      // Every model call enters through the API: its route roles are the only endpoint invokers.
+      endpointInvokerRoleArnPatterns: [ModelGatewayApi.integrationRoleArnPattern()],
     });
 
     this.operationalMonitoring = new OperationalMonitoring(this, 'OperationalMonitoring', {

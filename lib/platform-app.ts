@@ -1,10 +1,12 @@
 import { App, Environment } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { addApiStack, ApiStack, resolveApiConfig } from './api-stack';
 import { AuditStack } from './audit-stack';
 import { PlatformConfig } from './config/platform-config';
 import { GovernanceStack } from './governance-stack';
+import { addModelIntegrity, ModelIntegrity } from './integrity';
 import { PlatformStack } from './platform-stack';
-import { addWorkloadCompute, grantWorkloadInvokes, WorkloadCompute } from './workloads/compute';
+import { addWorkloadCompute, WorkloadCompute } from './workloads/compute';
 import { WorkloadStack } from './workload-stack';
 
 export interface Platform {
@@ -13,6 +15,10 @@ export interface Platform {
   /** Each workload's compute (SageMaker endpoint, GPU fleet, image repository), by workload name. */
   readonly computes: ReadonlyMap<string, WorkloadCompute>;
   readonly audit: AuditStack;
+  /** Model signing and admission (in the platform stack): signing key, signer role, admission gate. */
+  readonly integrity: ModelIntegrity;
+  /** The API front door: every model call enters through it (absent when no model is exposed). */
+  readonly api?: ApiStack;
   /** The deploy-time Guard hook; only in the production profile. */
   readonly governance?: GovernanceStack;
 }
@@ -30,6 +36,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     config,
     description: 'Zero-trust AI platform: network, keys, shared buckets and permissions boundary',
   });
+  const integrity = addModelIntegrity(platform, config, config.modelIntegrity);
   const workloads = new Map<string, WorkloadStack>();
   const computes = new Map<string, WorkloadCompute>();
   for (const workload of config.workloads) {
@@ -45,12 +52,16 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
       addWorkloadCompute(stack, platform, workload, { logRetention: config.logRetentionDays as logs.RetentionDays }),
     );
   }
-  grantWorkloadInvokes(config.workloads, workloads, computes);
+  // A workload that `invokes` a model reaches it only through the API (SigV4 on its route), never
+  // with sagemaker:InvokeEndpoint: the API's route roles are the only callers of an endpoint.
+  const api = addApiStack(app, config, { platform, workloads, computes }, resolveApiConfig(config.api));
   const audit = new AuditStack(app, `${config.platformName}-audit`, {
     env,
     config,
     platform,
     workloads,
+    monitoredWorkloads: api?.monitoredWorkloads(config, computes),
+    admissionRoleArnPatterns: integrity.admissionRoleArnPatterns,
     description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
   });
   const governance =
@@ -62,5 +73,5 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
         })
       : undefined;
   platform.boundary.applyTo(app);
-  return { platform, workloads, computes, audit, governance };
+  return { platform, integrity, workloads, computes, audit, api, governance };
 }

@@ -1,3 +1,5 @@
+import type { ApiConfig } from '../api-stack';
+import type { ModelIntegrityConfig } from '../integrity';
 import type { WorkloadComputeConfig } from '../workloads/compute';
 
 /**
@@ -56,6 +58,10 @@ export interface PlatformConfig {
    */
   readonly adminPrincipalArns: readonly string[];
   readonly workloads: readonly WorkloadConfig[];
+  /** The API front door to the models (validated by `validateApiConfig`); omitted fields take their defaults. */
+  readonly api?: Partial<ApiConfig>;
+  /** Who signs models and who else may verify them (validated by `validateModelIntegrityConfig`). */
+  readonly modelIntegrity?: ModelIntegrityConfig;
   /**
    * Production profile only: what the deploy-time Guard hook does with a stack that breaks a rule.
    * `warn` records the findings in the stack events and lets the operation continue (to observe

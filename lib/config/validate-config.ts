@@ -5,6 +5,8 @@ import {
   EC2_INSTANCE_TYPE_PATTERN,
 } from '../../constructs/inference/gpu-instance-types';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
+import { ApiConfig, validateApiConfig } from '../api-stack';
+import { ModelIntegrityConfig, validateModelIntegrityConfig } from '../integrity';
 import { validateComputeConfig, WorkloadComputeConfig } from '../workloads/compute';
 import { DEFAULT_PLATFORM_CONFIG } from './default-config';
 import {
@@ -57,6 +59,8 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     'adminPrincipalArns',
     'workloads',
     'guardHookFailureMode',
+    'api',
+    'modelIntegrity',
   ]);
 
   const d = DEFAULT_PLATFORM_CONFIG;
@@ -265,6 +269,8 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     });
   }
 
+  problems.push(...validateApiConfig(raw));
+  problems.push(...validateModelIntegrityConfig(raw.modelIntegrity));
   if (problems.length > 0) throw new ConfigValidationError(source, problems);
   return {
     platformName: platformName!,
@@ -275,6 +281,8 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     adminPrincipalArns,
     workloads,
     guardHookFailureMode,
+    api: raw.api as Partial<ApiConfig> | undefined,
+    modelIntegrity: raw.modelIntegrity as ModelIntegrityConfig | undefined,
   };
 }
 

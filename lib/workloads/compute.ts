@@ -137,36 +137,6 @@ export function addWorkloadCompute(
 }
 
 /**
- * Let each workload call the endpoints of the workloads it `invokes` (`sagemaker:InvokeEndpoint` on
- * each endpoint's ARN only). The ARN is built from the endpoint's name, so the caller's stack does
- * not reference the callee's stack.
- */
-export function grantWorkloadInvokes(
-  workloads: readonly WorkloadConfig[],
-  stacks: ReadonlyMap<string, WorkloadStack>,
-  computes: ReadonlyMap<string, WorkloadCompute>,
-): void {
-  for (const workload of workloads) {
-    for (const target of workload.invokes ?? []) {
-      const endpoint = computes.get(target)?.endpoint;
-      const caller = stacks.get(workload.name);
-      if (!endpoint || !caller) {
-        throw new PlatformValidationError(
-          caller,
-          `workload '${workload.name}' invokes '${target}', which has no SageMaker endpoint; known endpoints: ${
-            [...computes.entries()]
-              .filter(([, c]) => c.endpoint)
-              .map(([n]) => n)
-              .join(', ') || 'none'
-          }`,
-        );
-      }
-      endpoint.grantInvoke(caller.identity);
-    }
-  }
-}
-
-/**
  * The image repository of a workload, in the platform stack (so it exists, and can be pushed to,
  * before the workload stack deploys), named `<platform stack>/<workload>`. Created on first use.
  */

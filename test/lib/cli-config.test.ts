@@ -82,6 +82,7 @@ test(
 
     expect({ status, stderr }).toMatchObject({ status: 0 });
     expect(templatesIn(outdir).sort()).toEqual([
+      'acme-ai-api.template.json',
       'acme-ai-audit.template.json',
       'acme-ai-platform.template.json',
       'acme-ai-workload-claims-agent.template.json',

@@ -15,14 +15,21 @@ import { CDK_CONTEXT, resourcesOfType } from '../helpers/stacks';
  * cdk-nag pack and the built-in CloudFormation validator (findings as errors).
  */
 /**
- * The ceiling on acknowledgements. Today (36): 15 single-region buckets (NIST/HIPAA/PCI replication
- * on 5 buckets), 6 SSE-S3 on the two access-log targets (3 packs each), 3 NACLs (AwsSolutions-VPC3),
- * 12 AwsSolutions-IAM5 Resource wildcards: 3 on the permissions boundary, 6 workload prefixes (incl.
- * data capture), 2 for actions that take no resource (ECR login, ENI describes), 1 for the SSM agent's
- * own instance.
+ * The ceiling on acknowledgements. Today (65):
+ * - 15 single-region buckets (NIST/HIPAA/PCI replication on 5 buckets) and 6 SSE-S3 on the two
+ *   access-log targets (S3 requires it), 3 NACLs (AwsSolutions-VPC3: deliberate tier separation);
+ * - 19 AwsSolutions-IAM5 Resource wildcards: 5 on the permissions boundary (2 buckets, `*`, the
+ *   approved/ cleanup, the signing key by alias), 6 workload prefixes, 2 for actions that take no
+ *   resource, 1 SSM agent instance, 5 on the admission gate (its incoming/approved/rejected prefixes,
+ *   X-Ray and ENI actions);
+ * - 12 API stage cache/client-certificate rules (3 packs x 2 stages: POST-only inference is never
+ *   cached; the only backend is a signed AWS service call), 3 for the private machine API without WAF
+ *   (WAF does not attach to private APIs), 1 Cognito rule on the IAM-authorized route (AwsSolutions-COG4);
+ * - 4 on CDK's own bucket-notifications role (AWSLambdaBasicExecutionRole, inline policy), 2 Serverless
+ *   rules on the admission gate's dead-letter queue.
  * Raise it only with a reason in the commit; prefer fixing the finding.
  */
-const MAX_ACKNOWLEDGEMENTS = 36;
+const MAX_ACKNOWLEDGEMENTS = 65;
 
 type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string }> };
 
@@ -54,8 +61,9 @@ describe('reference platform', () => {
 
   const all = (type: string) => Object.values(templates).flatMap((t) => resourcesOfType(t, type));
 
-  test('has one shared platform stack, one stack per workload and the audit stack', () => {
+  test('has one shared platform stack, one stack per workload, the API stack and the audit stack', () => {
     expect(Object.keys(templates).sort()).toEqual([
+      'ztai-api',
       'ztai-audit',
       'ztai-platform',
       'ztai-workload-doc-finetune',
@@ -132,8 +140,10 @@ describe('reference platform', () => {
   });
 
   test('every symmetric key rotated and retained; every log group encrypted, with retention, retained', () => {
-    const keys = all('AWS::KMS::Key');
-    expect(keys.length).toBe(4);
+    const keys = all('AWS::KMS::Key').filter(
+      ([, k]) => (k.Properties.KeySpec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT',
+    );
+    expect(keys.length).toBeGreaterThanOrEqual(4);
     for (const [, k] of keys) {
       expect(k.Properties.EnableKeyRotation).toBe(true);
       expect(k.DeletionPolicy).toBe('Retain');
@@ -159,7 +169,11 @@ describe('reference platform', () => {
         expect([id, r.Properties.Policies]).toEqual([id, undefined]);
       }
     }
-    expect(all('AWS::IAM::Policy')).toEqual([]);
+    // The one AWS::IAM::Policy is CDK's bucket-notifications handler (s3:PutBucketNotification on the
+    // models bucket, for the admission trigger), out of reach of props and acknowledged on it.
+    expect(all('AWS::IAM::Policy').map(([id]) => id)).toEqual([
+      expect.stringMatching(/^ModelsBucketNotificationsHandler/),
+    ]);
   });
 
   test('every SageMaker model in the VPC with network isolation; every endpoint config and its data capture encrypted', () => {

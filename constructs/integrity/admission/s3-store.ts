@@ -3,7 +3,10 @@
  *
  * Copies name the exact source version (`?versionId=`) and, as a second guard, its ETag
  * (`x-amz-copy-source-if-match`). Objects over 5 GiB (the CopyObject limit) are copied with a
- * multipart UploadPartCopy. Copies inherit the bucket's default encryption.
+ * multipart UploadPartCopy. With `encryptionKeyArn`, every write (copies, multipart uploads, records)
+ * names SSE-KMS and that key explicitly: the platform's buckets deny object writes that do not
+ * (`DenyUploadsNotEncryptedWithSse-Kms`, `DenyUploadsWithAnotherKey` use `StringNotEqualsIfExists`,
+ * which denies a request without the header). Without it, copies inherit the bucket's default encryption.
  */
 import {
   AbortMultipartUploadCommand,
@@ -26,10 +29,19 @@ export const COPY_PART_BYTES = 512 * 1024 ** 2;
 
 /** The models bucket through the S3 API. */
 export class S3AdmissionStore implements AdmissionStore {
+  /** SSE-KMS parameters of every write, when a key is given. */
+  private readonly sse: { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string; BucketKeyEnabled?: boolean };
+
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-  ) {}
+    /** The bucket's KMS key ARN, named on every write. @default - no encryption parameters */
+    encryptionKeyArn?: string,
+  ) {
+    this.sse = encryptionKeyArn
+      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: encryptionKeyArn, BucketKeyEnabled: true }
+      : {};
+  }
 
   public async getObject(key: string, versionId?: string): Promise<StoredObject | undefined> {
     try {
@@ -74,12 +86,13 @@ export class S3AdmissionStore implements AdmissionStore {
           Key: destinationKey,
           CopySource: copySource,
           CopySourceIfMatch: source.etag,
+          ...this.sse,
         }),
       );
       return;
     }
     const { UploadId } = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: destinationKey }),
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: destinationKey, ...this.sse }),
     );
     try {
       const partBytes = Math.max(COPY_PART_BYTES, Math.ceil(source.size / 10_000));
@@ -117,7 +130,7 @@ export class S3AdmissionStore implements AdmissionStore {
 
   public async putObject(key: string, body: string): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', ...this.sse }),
     );
   }
 

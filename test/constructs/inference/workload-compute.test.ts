@@ -2,12 +2,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
 import { PlatformConfig } from '../../../lib/config/platform-config';
 import { buildPlatform, Platform } from '../../../lib/platform-app';
-import {
-  grantWorkloadInvokes,
-  PLACEHOLDER_IMAGE_DIGEST,
-  validateComputeConfig,
-  WorkloadCompute,
-} from '../../../lib/workloads/compute';
+import { PLACEHOLDER_IMAGE_DIGEST, validateComputeConfig, WorkloadCompute } from '../../../lib/workloads/compute';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newApp } from '../../helpers/stacks';
 
@@ -116,47 +111,13 @@ describe('addWorkloadCompute on the reference app', () => {
     computes = platform.computes;
   });
 
-  test("the agent may invoke fraud-scoring's endpoint, by ARN, and nothing else of SageMaker", () => {
+  test('the agent has no SageMaker permission: it reaches the model only through the API', () => {
     const template = Template.fromStack(platform.workloads.get('support-agent')!);
-    const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
-      (p: any) => p.Properties.PolicyDocument.Statement,
-    );
-    const sagemaker = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:')));
-    expect(sagemaker).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'sagemaker:InvokeEndpoint',
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':sagemaker:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':endpoint/ztai-workload-fraud-scoring-endpoint',
-            ],
-          ],
-        },
-      },
-    ]);
-    // The caller's stack does not depend on the callee's stack.
-    const deps = platform.workloads.get('support-agent')!.dependencies.map((d) => d.stackName);
-    expect(deps).not.toContain('ztai-workload-fraud-scoring');
-  });
-
-  test('invoking a workload without an endpoint fails at synth with the known endpoints', () => {
-    expect(() =>
-      grantWorkloadInvokes(
-        [{ name: 'support-agent', kind: 'agent', invokes: ['doc-finetune'] }],
-        platform.workloads,
-        computes,
-      ),
-    ).toThrow(
-      /workload 'support-agent' invokes 'doc-finetune', which has no SageMaker endpoint; known endpoints: fraud-scoring/,
-    );
+    const actions = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .flatMap((s: any) => [s.Action].flat());
+    expect(actions.filter((a: string) => a.startsWith('sagemaker:'))).toEqual([]);
+    expect(platform.api).toBeDefined();
   });
 
   test('the realtime workload gets a SageMaker endpoint on its GPU type, pinned to its repository image', () => {

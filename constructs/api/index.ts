@@ -1,0 +1,3 @@
+export * from './model-gateway-api';
+export * from './api-web-acl';
+export * from './api-user-pool';

@@ -1,0 +1,3 @@
+export * from './model-admission-gate';
+export * from './model-signer-role';
+export * from './model-signing-key';

@@ -1,0 +1,172 @@
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ModelAdmissionGate, ModelSignerRole, ModelSigningKey } from '../constructs/integrity';
+import { APPROVED_PREFIX } from '../constructs/integrity/admission/admission';
+import { acknowledgeWildcardResource } from '../constructs/private/nag';
+import { malwareScanRoleArn } from './audit-stack';
+import { PlatformConfig } from './config/platform-config';
+import type { PlatformStack } from './platform-stack';
+
+/** Model signing and admission settings (`modelIntegrity` in the platform configuration). */
+export interface ModelIntegrityConfig {
+  /**
+   * IAM principals of the account allowed to assume the signer role, by ARN or pattern
+   * (`aws:PrincipalArn`): the release pipeline's role. Never a deployer or endpoint operator.
+   * @default - roles under the path `/release/` (`arn:<partition>:iam::<account>:role/release/*`)
+   */
+  readonly signerPrincipalArns?: readonly string[];
+  /**
+   * Roles allowed to verify signatures (`kms:Verify`) and read the public key, besides the admission gate.
+   * @default - none
+   */
+  readonly verifierRoleArns?: readonly string[];
+  /**
+   * Admit bundles signed without `--subject` (they can be replayed under any workload).
+   * @default false
+   */
+  readonly allowBundlesWithoutSubject?: boolean;
+}
+
+/** What `addModelIntegrity` adds to the platform stack. */
+export interface ModelIntegrity {
+  readonly signer: ModelSignerRole;
+  readonly signingKey: ModelSigningKey;
+  readonly gate: ModelAdmissionGate;
+  /** For `AuditStack`'s `admissionRoleArnPatterns`: the admission role's ARN, built from its name (no cross-stack reference). */
+  readonly admissionRoleArnPatterns: string[];
+}
+
+/** The alias of the model-signing key: the permissions boundary admits signing-key use by it. */
+export function signingKeyAlias(config: PlatformConfig): string {
+  return `alias/${config.platformName}/model-signing`;
+}
+
+/**
+ * Add model signing and admission to the platform stack: the signer (release) role, the asymmetric
+ * signing key, the admission gate (in the data tier, triggered by bundles under `incoming/` of the
+ * models bucket) and the models bucket's denial of `approved/` writes to everyone but the gate.
+ *
+ * Everything lives in the platform stack, beside the models bucket (CDK's bucket-notifications
+ * resource must be in the bucket's stack); nothing here references a workload or audit stack.
+ */
+export function addModelIntegrity(
+  platform: PlatformStack,
+  config: PlatformConfig,
+  integrity: ModelIntegrityConfig = {},
+): ModelIntegrity {
+  const name = config.platformName;
+  const signer = new ModelSignerRole(platform, 'ModelSigner', {
+    releasePrincipalArns: integrity.signerPrincipalArns ? [...integrity.signerPrincipalArns] : undefined,
+    path: `/${name}/model-signer/`,
+  });
+  const verifiers = (integrity.verifierRoleArns ?? []).map((arn, i) =>
+    iam.Role.fromRoleArn(platform, `ModelVerifier${i}`, arn, { mutable: false }),
+  );
+  const signingKey = new ModelSigningKey(platform, 'ModelSigningKey', {
+    signers: [signer.role],
+    verifiers: verifiers.length > 0 ? verifiers : undefined,
+    alias: signingKeyAlias(config),
+  });
+
+  const gate = new ModelAdmissionGate(platform, 'ModelAdmission', {
+    modelsBucket: platform.modelsBucket,
+    signingKey,
+    network: platform.network,
+    logsKey: platform.keys.logs.key,
+    logRetention: config.logRetentionDays as logs.RetentionDays,
+    allowBundlesWithoutSubject: integrity.allowBundlesWithoutSubject,
+    // A fixed name and path: the bucket policy and the audit alarms name the role without a reference.
+    roleName: `${name}-model-admission-${Aws.REGION}`,
+    rolePath: `/${name}/model-admission/`,
+    // GuardDuty (production profile) tags every object it scans, the approved copies included.
+    approvedTaggingPrincipalArns: config.profile === 'production' ? [malwareScanRoleArn(config)] : undefined,
+  });
+
+  capBoundary(platform, config, gate);
+  return { signer, signingKey, gate, admissionRoleArnPatterns: [gate.roleArn] };
+}
+
+/**
+ * Raise the permissions boundary's ceiling exactly as far as signing and admission need.
+ *
+ * The signing key is admitted by its alias, not with `capToKeys(signingKey)`: the key's policy names
+ * the signer and admission roles, the roles carry the boundary, and a boundary naming the key would
+ * close the loop (key → roles → boundary → key), which CloudFormation refuses.
+ */
+function capBoundary(platform: PlatformStack, config: PlatformConfig, gate: ModelAdmissionGate): void {
+  const boundary = platform.boundary;
+  const anyKeyOfThisAccount = `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`;
+  boundary.policy.addStatements(
+    new iam.PolicyStatement({
+      sid: 'ModelSigningKeyByAlias',
+      actions: ['kms:GetPublicKey', 'kms:Sign', 'kms:Verify'],
+      resources: [anyKeyOfThisAccount],
+      conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': signingKeyAlias(config) } },
+    }),
+  );
+  acknowledgeWildcardResource(
+    boundary.policy.node.defaultChild!,
+    anyKeyOfThisAccount,
+    'Signing and verification are admitted only on the key carrying the model-signing alias (kms:ResourceAliases); ' +
+      'the key policy names the one signer and the verifiers.',
+  );
+  boundary.capToKeys(gate.deadLetterQueueKey);
+  const approved = platform.modelsBucket.bucket.arnForObjects(`${APPROVED_PREFIX}*`);
+  boundary.permit('ModelAdmissionCleanup', ['s3:DeleteObject'], [approved]);
+  acknowledgeWildcardResource(
+    boundary.policy.node.defaultChild!,
+    approved,
+    'The gate deletes leftovers of an interrupted copy under approved/; the bucket policy denies approved/ deletes to every other role.',
+  );
+  boundary.permit('ModelAdmissionDeadLetters', ['sqs:SendMessage'], [gate.deadLetterQueue.queueArn]);
+}
+
+/**
+ * Problems in a raw `modelIntegrity` configuration, one per line (`field: must …, got …`), in the style of
+ * validate-config.ts; empty when it is valid or absent.
+ */
+export function validateModelIntegrityConfig(raw: unknown, field = 'modelIntegrity'): string[] {
+  if (raw === undefined) return [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return [`${field}: must be an object, got ${show(raw)}`];
+  }
+  const problems: string[] = [];
+  const o = raw as Record<string, unknown>;
+  const known = ['signerPrincipalArns', 'verifierRoleArns', 'allowBundlesWithoutSubject'];
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) problems.push(`${field}.${key}: unknown field (allowed: ${known.join(', ')})`);
+  }
+  const arnList = (key: string, pattern: RegExp, allowed: string) => {
+    const value = o[key];
+    if (value === undefined) return;
+    if (!Array.isArray(value) || value.length === 0) {
+      problems.push(`${field}.${key}: must be a non-empty list of ${allowed}, got ${show(value)}`);
+      return;
+    }
+    value.forEach((v, i) => {
+      if (typeof v !== 'string' || !pattern.test(v)) {
+        problems.push(`${field}.${key}[${i}]: must be ${allowed}, got ${show(v)}`);
+      }
+    });
+  };
+  arnList(
+    'signerPrincipalArns',
+    /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+\*?$/,
+    "an IAM role or user ARN of the account, optionally ending in '*' after a path (e.g. 'arn:aws:iam::111122223333:role/release/*')",
+  );
+  arnList(
+    'verifierRoleArns',
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    "an IAM role ARN without wildcards (e.g. 'arn:aws:iam::111122223333:role/model-verifier')",
+  );
+  const allow = o.allowBundlesWithoutSubject;
+  if (allow !== undefined && typeof allow !== 'boolean') {
+    problems.push(`${field}.allowBundlesWithoutSubject: must be true or false, got ${show(allow)}`);
+  }
+  return problems;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+}

@@ -1,0 +1,176 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ApiStack, DEFAULT_API_CONFIG, validateApiConfig } from '../../../lib/api-stack';
+import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
+import { buildPlatform } from '../../../lib/platform-app';
+import { runCfnGuard } from '../../helpers/guard';
+import { describeFindings, nagFindings } from '../../helpers/nag';
+import { newApp, resourcesOfType } from '../../helpers/stacks';
+
+const raw = (api: unknown) => ({ ...DEFAULT_PLATFORM_CONFIG, api });
+
+describe('validateApiConfig', () => {
+  test('the default configuration, and no api section, have no problems', () => {
+    expect(validateApiConfig(raw(DEFAULT_API_CONFIG))).toEqual([]);
+    expect(validateApiConfig(DEFAULT_PLATFORM_CONFIG)).toEqual([]);
+    expect(
+      validateApiConfig(
+        raw({
+          clients: [{ caller: 'support-agent', rateLimit: 10, burstLimit: 20, quotaLimit: 1000, quotaPeriod: 'WEEK' }],
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  test.each<[string, unknown, string]>([
+    [
+      'unknown exposed workload',
+      { expose: ['claims'] },
+      "api.expose[0]: must name a realtime-inference workload (fraud-scoring), got 'claims'",
+    ],
+    [
+      'exposed workload of another kind',
+      { expose: ['doc-finetune'] },
+      "api.expose[0]: must name a realtime-inference workload (fraud-scoring), got 'doc-finetune'",
+    ],
+    [
+      'a declared caller whose model is not exposed',
+      { expose: [] },
+      "workloads.support-agent.invokes[0]: 'fraud-scoring' is not exposed by the API (api.expose: none)",
+    ],
+    [
+      'unknown caller',
+      { clients: [{ caller: 'doc-finetune', rateLimit: 1, burstLimit: 1, quotaLimit: 1, quotaPeriod: 'DAY' }] },
+      "api.clients[0].caller: must name a workload that invokes an exposed workload (support-agent), got 'doc-finetune'",
+    ],
+    [
+      'rate 0',
+      { throttle: { rateLimit: 0, burstLimit: 10 } },
+      'api.throttle.rateLimit: must be a number of requests per second greater than 0, got 0',
+    ],
+    [
+      'burst below rate',
+      { throttle: { rateLimit: 20, burstLimit: 10 } },
+      'api.throttle.burstLimit: must be >= rateLimit (20), got 10',
+    ],
+    [
+      'burst not an integer',
+      { throttle: { rateLimit: 1, burstLimit: '5' } },
+      "api.throttle.burstLimit: must be a positive integer, got '5'",
+    ],
+    [
+      'client quota period unknown',
+      { clients: [{ caller: 'support-agent', rateLimit: 1, burstLimit: 1, quotaLimit: 1, quotaPeriod: 'YEAR' }] },
+      "api.clients[0].quotaPeriod: must be one of DAY, WEEK, MONTH, got 'YEAR'",
+    ],
+    [
+      'client quota 0',
+      { clients: [{ caller: 'support-agent', rateLimit: 1, burstLimit: 1, quotaLimit: 0, quotaPeriod: 'DAY' }] },
+      'api.clients[0].quotaLimit: must be a positive integer of requests per period, got 0',
+    ],
+    [
+      'body limit 0',
+      { maxPromptChars: 0 },
+      'api.maxPromptChars: must be an integer from 1 to 16128 (it sizes the WAF body limit, which must be > 0 and at most 64 KB), got 0',
+    ],
+    [
+      'body limit negative',
+      { maxPromptChars: -1 },
+      'api.maxPromptChars: must be an integer from 1 to 16128 (it sizes the WAF body limit, which must be > 0 and at most 64 KB), got -1',
+    ],
+    [
+      'unknown field',
+      { cors: true },
+      'api.cors: unknown field; allowed fields of api: expose, stageName, throttle, maxPromptChars, rateLimitPerIp, machineEndpointType, people, clients',
+    ],
+    [
+      'endpoint type',
+      { machineEndpointType: 'edge' },
+      "api.machineEndpointType: must be one of regional, private, got 'edge'",
+    ],
+    ['rate per IP', { rateLimitPerIp: 1 }, 'api.rateLimitPerIp: must be an integer from 10 to 2000000000, got 1'],
+    ['stage name', { stageName: 'my stage' }, "api.stageName: must be 1-128 letters, digits or '_', got 'my stage'"],
+    ['not an object', 'yes', "api: must be an object, got 'yes'"],
+  ])('%s', (_name, api, problem) => {
+    expect(validateApiConfig(raw(api))).toContain(problem);
+  });
+});
+
+describe('ApiStack in the reference app', () => {
+  let app: ReturnType<typeof newApp>;
+  let api: ApiStack;
+  let json: any;
+
+  beforeAll(() => {
+    app = newApp();
+    api = buildPlatform(app, DEFAULT_PLATFORM_CONFIG).api!;
+    json = Template.fromStack(api).toJSON();
+  });
+
+  test('exposes the realtime-inference workload: a private IAM API for the agent, a regional Cognito API for people', () => {
+    expect(api.exposed).toEqual(['fraud-scoring']);
+    expect([...api.machineGateway!.methods.keys()]).toEqual(['/v1/fraud-scoring/invoke']);
+    expect([...api.peopleGateway!.methods.keys()]).toEqual(['/v1/fraud-scoring/invoke']);
+    const apis = Object.fromEntries(
+      resourcesOfType(json, 'AWS::ApiGateway::RestApi').map(([, r]) => [
+        r.Properties.Name,
+        r.Properties.EndpointConfiguration.Types,
+      ]),
+    );
+    expect(apis).toEqual({ 'ztai-model-gateway': ['PRIVATE'], 'ztai-model-gateway-people': ['REGIONAL'] });
+    const auth = resourcesOfType(json, 'AWS::ApiGateway::Method')
+      .map(([, m]) => m.Properties.AuthorizationType)
+      .sort();
+    expect(auth).toEqual(['AWS_IAM', 'COGNITO_USER_POOLS']);
+    // The people API is behind WAF; the private machine API is reachable only through its VPC endpoint.
+    expect(resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation')).toHaveLength(1);
+    expect(api.peopleGateway!.webAcl).toBeDefined();
+    expect(api.machineGateway!.vpcEndpoint).toBeDefined();
+  });
+
+  test('the integration roles invoke the workload endpoint by name, under the platform boundary', () => {
+    const roles = resourcesOfType(json, 'AWS::IAM::Role');
+    expect(roles).toHaveLength(2);
+    for (const [, r] of roles) {
+      expect(r.Properties.PermissionsBoundary).toBeDefined();
+      expect(r.Properties.MaxSessionDuration).toBe(3600);
+    }
+    for (const [, p] of resourcesOfType(json, 'AWS::IAM::ManagedPolicy')) {
+      expect(JSON.stringify(p.Properties.PolicyDocument)).toContain(':endpoint/ztai-workload-fraud-scoring-endpoint');
+    }
+  });
+
+  test('monitored workloads name each API and stage for the exposed model', () => {
+    const monitored = api.monitoredWorkloads(DEFAULT_PLATFORM_CONFIG, new Map());
+    expect(monitored.find((m) => m.name === 'fraud-scoring')!.api).toEqual({
+      apiName: 'ztai-model-gateway',
+      stage: 'live',
+    });
+    expect(monitored.find((m) => m.name === 'fraud-scoring-people')!.api).toEqual({
+      apiName: 'ztai-model-gateway-people',
+      stage: 'live',
+    });
+    expect(monitored.find((m) => m.name === 'support-agent')!.api).toBeUndefined();
+  });
+
+  test('every nag pack is clean across the app', () => {
+    expect(describeFindings(nagFindings(app))).toBe('');
+  });
+
+  test('the Guard rules (cfn-guard) pass on the API template', () => {
+    const assembly = app.synth();
+    const file = path.join(assembly.directory, api.templateFile);
+    expect(fs.existsSync(file)).toBe(true);
+    expect([...(runCfnGuard([file]).get(path.basename(file)) ?? [])]).toEqual([]);
+  });
+
+  test('no API stack when nothing is routed', () => {
+    const app2 = newApp();
+    const config = {
+      ...DEFAULT_PLATFORM_CONFIG,
+      workloads: DEFAULT_PLATFORM_CONFIG.workloads.filter((w) => w.kind === 'batch'),
+    };
+    expect(buildPlatform(app2, config).api).toBeUndefined();
+  });
+});

@@ -1,0 +1,489 @@
+import * as path from 'path';
+import { CfnElement, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ApiEndpointAccess, ModelGatewayApi, RouteAuthorization } from '../../../constructs/api';
+import { runCfnGuard } from '../../helpers/guard';
+import { describeFindings, nagFindings } from '../../helpers/nag';
+import { resourcesOfType } from '../../helpers/stacks';
+import { fixture, Fixture, gateway } from './fixtures';
+
+const CLIENTS = [
+  {
+    name: 'support-agent',
+    throttle: { rateLimit: 10, burstLimit: 20 },
+    quota: { limit: 10000, period: apigateway.Period.DAY },
+  },
+];
+
+/** The synthesized method of a route, by its path. */
+function methodOf(api: ModelGatewayApi, json: any, routePath: string): any {
+  const method = api.methods.get(routePath);
+  if (!method) throw new Error(`no route ${routePath}`);
+  const id = Stack.of(api).getLogicalId(method.node.defaultChild as CfnElement);
+  return json.Resources[id];
+}
+
+describe('ModelGatewayApi (regional, IAM and user-pool routes)', () => {
+  let f: Fixture;
+  let api: ModelGatewayApi;
+  let t: Template;
+  let json: any;
+
+  beforeAll(() => {
+    f = fixture();
+    api = gateway(f, { clients: CLIENTS });
+    t = Template.fromStack(f.stack);
+    json = t.toJSON();
+  });
+
+  test('one POST method per route under /v1/<workload>/<operation>, none without authorization', () => {
+    const methods = resourcesOfType(json, 'AWS::ApiGateway::Method');
+    expect(methods).toHaveLength(3);
+    for (const [, m] of methods) {
+      expect(m.Properties.HttpMethod).toBe('POST');
+      expect(['AWS_IAM', 'COGNITO_USER_POOLS']).toContain(m.Properties.AuthorizationType);
+    }
+    expect([...api.methods.keys()].sort()).toEqual([
+      '/v1/doc-model/invoke',
+      '/v1/fraud-scoring/invoke',
+      '/v1/fraud-scoring/user-invoke',
+    ]);
+  });
+
+  test('machine routes use AWS_IAM and require an API key; the people route uses the user pool with its scope', () => {
+    const invoke = methodOf(api, json, '/v1/fraud-scoring/invoke');
+    expect(invoke.Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(invoke.Properties.ApiKeyRequired).toBe(true);
+    const people = methodOf(api, json, '/v1/fraud-scoring/user-invoke');
+    expect(people.Properties.AuthorizationType).toBe('COGNITO_USER_POOLS');
+    expect(people.Properties.AuthorizationScopes).toEqual(['model-gateway/invoke']);
+    expect(people.Properties.ApiKeyRequired).toBe(false);
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 0,
+    });
+  });
+
+  test('integration: SageMaker runtime AWS service integration, JSON only, through the route role', () => {
+    const invoke = methodOf(api, json, '/v1/fraud-scoring/invoke');
+    const integration = invoke.Properties.Integration;
+    expect(integration.Type).toBe('AWS');
+    expect(integration.IntegrationHttpMethod).toBe('POST');
+    expect(integration.PassthroughBehavior).toBe('NEVER');
+    expect(Object.keys(integration.RequestTemplates)).toEqual(['application/json']);
+    expect(JSON.stringify(integration.Uri)).toContain(
+      ':runtime.sagemaker:path/endpoints/fraud-scoring-endpoint/invocations',
+    );
+    expect(JSON.stringify(integration.Uri)).toContain(':apigateway:');
+    expect(integration.Credentials['Fn::GetAtt'][0]).toMatch(/^GatewayRoutefraudscoringinvokeIntegrationRole/);
+    expect(resourcesOfType(json, 'AWS::Lambda::Function')).toHaveLength(0);
+  });
+
+  test('each route role is assumed by API Gateway for this API only and may invoke only its endpoint, by a managed policy', () => {
+    const roles = resourcesOfType(json, 'AWS::IAM::Role');
+    expect(roles).toHaveLength(3);
+    for (const [id, role] of roles) {
+      expect(role.Properties.Policies).toBeUndefined();
+      expect(role.Properties.Path).toBe('/ztai/api-integration/');
+      const [statement] = role.Properties.AssumeRolePolicyDocument.Statement;
+      expect(statement.Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+      expect(statement.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+      expect(JSON.stringify(statement.Condition.ArnLike['aws:SourceArn'])).toContain('"Ref":"Gateway6BE8C258"');
+      const policies = resourcesOfType(json, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+        p.Properties.Roles.some((r: any) => r.Ref === id),
+      );
+      expect(policies).toHaveLength(1);
+      const statements = policies[0][1].Properties.PolicyDocument.Statement;
+      expect(statements).toHaveLength(1);
+      expect(statements[0].Action).toBe('sagemaker:InvokeEndpoint');
+      const resource = JSON.stringify(statements[0].Resource);
+      const endpoint = id.includes('docmodel') ? 'doc-model-endpoint' : 'fraud-scoring-endpoint';
+      expect(resource).toContain(`:endpoint/${endpoint}`);
+      expect(resource).not.toContain('*');
+    }
+    expect(resourcesOfType(json, 'AWS::IAM::Policy')).toHaveLength(0);
+    expect(f.stack.resolve(ModelGatewayApi.integrationRoleArnPattern())['Fn::Join'][1]).toContain(
+      ':role/ztai/api-integration/*',
+    );
+  });
+
+  test('request validation: a JSON schema per route with required prompt, max length and no additional properties', () => {
+    const models = resourcesOfType(json, 'AWS::ApiGateway::Model');
+    expect(models).toHaveLength(3);
+    const fraud = models.find(([, m]) => m.Properties.Name === 'FraudScoringInvokeRequest')![1];
+    expect(fraud.Properties.ContentType).toBe('application/json');
+    expect(fraud.Properties.Schema).toMatchObject({
+      type: 'object',
+      required: ['prompt'],
+      additionalProperties: false,
+      properties: {
+        prompt: { type: 'string', minLength: 1, maxLength: 4000 },
+        parameters: { type: 'object', additionalProperties: false },
+      },
+    });
+    const docs = models.find(([, m]) => m.Properties.Name === 'DocModelInvokeRequest')![1];
+    expect(docs.Properties.Schema.properties.prompt.maxLength).toBe(8000);
+    t.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+    for (const [, m] of resourcesOfType(json, 'AWS::ApiGateway::Method')) {
+      expect(m.Properties.RequestValidatorId).toBeDefined();
+      expect(Object.keys(m.Properties.RequestModels)).toEqual(['application/json']);
+    }
+  });
+
+  test('stage: explicit, throttled on every method and per route, ERROR logging without data, X-Ray, JSON access logs', () => {
+    const [[, stage]] = resourcesOfType(json, 'AWS::ApiGateway::Stage');
+    expect(stage.Properties.StageName).toBe('live');
+    expect(stage.Properties.TracingEnabled).toBe(true);
+    expect(stage.Properties.MethodSettings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          ResourcePath: '/*',
+          HttpMethod: '*',
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+        expect.objectContaining({
+          ResourcePath: '/~1v1~1fraud-scoring~1user-invoke',
+          HttpMethod: 'POST',
+          ThrottlingRateLimit: 5,
+          ThrottlingBurstLimit: 10,
+        }),
+      ]),
+    );
+    const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      userArn: '$context.identity.userArn',
+    });
+    for (const [, d] of resourcesOfType(json, 'AWS::ApiGateway::Deployment')) {
+      expect(d.Properties.StageName).toBeUndefined();
+    }
+  });
+
+  test('access log group: KMS-encrypted, retained one year', () => {
+    t.hasResource('AWS::Logs::LogGroup', {
+      Properties: {
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] },
+        RetentionInDays: 365,
+        LogGroupName: Match.absent(),
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('regional endpoint, execute-api endpoint on (no custom domain), WAF web ACL associated with the stage', () => {
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      DisableExecuteApiEndpoint: false,
+    });
+    const [[, assoc]] = resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation');
+    expect(assoc.Properties.WebACLArn['Fn::GetAtt'][1]).toBe('Arn');
+    const joined = assoc.Properties.ResourceArn['Fn::Join'][1];
+    const stageId = resourcesOfType(json, 'AWS::ApiGateway::Stage')[0][0];
+    expect(joined).toContainEqual({ Ref: stageId });
+    // The body limit covers the longest route prompt (8000 chars x 4 bytes + 1 KB envelope).
+    expect(api.webAcl!.maxBodyBytes).toBe(33024);
+  });
+
+  test('usage plan per client: API key, quota, rate and burst on this stage', () => {
+    t.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Quota: { Limit: 10000, Period: 'DAY' },
+      Throttle: { RateLimit: 10, BurstLimit: 20 },
+      ApiStages: [Match.objectLike({ Stage: { Ref: Match.stringLikeRegexp('^GatewayDeploymentStagelive') } })],
+    });
+    t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
+  });
+
+  test('resource policy: callers allowed on their own route, every other principal denied there, people routes open to the authorizer', () => {
+    const policy = t.findResources('AWS::ApiGateway::RestApi');
+    const statements = (Object.values(policy)[0] as any).Properties.Policy.Statement;
+    const bySid = Object.fromEntries(statements.map((s: any) => [s.Sid, s]));
+    expect(bySid.AllowFraudScoringInvokeDeclaredCallers.Resource).toBe(
+      'execute-api:/live/POST/v1/fraud-scoring/invoke',
+    );
+    expect(bySid.DenyFraudScoringInvokeOtherPrincipals).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Resource: 'execute-api:/live/POST/v1/fraud-scoring/invoke',
+    });
+    expect(bySid.DenyFraudScoringInvokeOtherPrincipals.Condition.StringNotEquals['aws:PrincipalArn']).toHaveLength(1);
+    expect(bySid.AllowFraudScoringUserInvokeUserPoolAuthorized.Resource).toBe(
+      'execute-api:/live/POST/v1/fraud-scoring/user-invoke',
+    );
+    expect(statements.filter((s: any) => s.Resource === 'execute-api:/*')).toHaveLength(0);
+  });
+
+  test('every cdk-nag pack is clean, acknowledgements narrowed to the stage and the IAM methods', () => {
+    const findings = nagFindings(f.app);
+    expect(describeFindings(findings)).toBe('');
+  });
+
+  test('the Guard rules (cfn-guard) pass on the template', () => {
+    const assembly = f.app.synth();
+    const file = path.join(assembly.directory, f.stack.templateFile);
+    const failures = runCfnGuard([file]).get(path.basename(file));
+    expect([...(failures ?? [])]).toEqual([]);
+  });
+});
+
+describe('ModelGatewayApi: deployments', () => {
+  const deploymentId = (f: Fixture) =>
+    resourcesOfType(Template.fromStack(f.stack).toJSON(), 'AWS::ApiGateway::Deployment')[0][0];
+
+  test('a change of declared callers (resource policy only) makes a new deployment, so it takes effect', () => {
+    const a = fixture();
+    gateway(a);
+    const b = fixture();
+    gateway(b, {
+      routes: [
+        {
+          workload: 'fraud-scoring',
+          endpoint: b.fraud,
+          authorization: RouteAuthorization.iam(b.agent, b.other),
+          maxPromptChars: 4000,
+        },
+        { workload: 'doc-model', endpoint: b.docs, authorization: RouteAuthorization.iam(b.other) },
+        {
+          workload: 'fraud-scoring',
+          operation: 'user-invoke',
+          endpoint: b.fraud,
+          authorization: RouteAuthorization.userPool({ scopes: ['invoke'] }),
+          throttle: { rateLimit: 5, burstLimit: 10 },
+        },
+      ],
+    });
+    const c = fixture();
+    gateway(c);
+    expect(deploymentId(a)).toBe(deploymentId(c));
+    expect(deploymentId(a)).not.toBe(deploymentId(b));
+  });
+});
+
+describe('ModelGatewayApi: nag negative control', () => {
+  test('without the acknowledgements on the stage the cache and client-certificate rules fire', () => {
+    const f = fixture();
+    gateway(f);
+    const plain = new apigateway.RestApi(f.stack, 'Plain', { cloudWatchRole: false });
+    plain.root.addMethod('GET', new apigateway.MockIntegration());
+    const rules = nagFindings(f.app)
+      .filter((x) => x.path.startsWith('Api/Plain/'))
+      .map((x) => x.rule);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions-APIG3',
+        'AwsSolutions-APIG4',
+        'NIST.800.53.R5-APIGWSSLEnabled',
+        'Serverless-APIGWDefaultThrottling',
+      ]),
+    );
+  });
+});
+
+describe('ModelGatewayApi: private endpoint', () => {
+  test('PRIVATE endpoint type, an execute-api interface endpoint, and a deny for any other source', () => {
+    const f = fixture();
+    const vpc = new ec2.Vpc(f.stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'endpoints', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const vpce = vpc.addInterfaceEndpoint('ExecuteApi', { service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY });
+    const api = gateway(f, { endpointAccess: ApiEndpointAccess.privateThrough(vpce) });
+    const t = Template.fromStack(f.stack);
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: {
+        Types: ['PRIVATE'],
+        VpcEndpointIds: [{ Ref: Match.stringLikeRegexp('^VpcExecuteApi') }],
+      },
+      Policy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'DenyOutsideVpcEndpoint',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'execute-api:Invoke',
+            Resource: 'execute-api:/*',
+            Condition: { StringNotEquals: { 'aws:SourceVpce': { Ref: Match.stringLikeRegexp('^VpcExecuteApi') } } },
+          },
+        ]),
+      },
+    });
+    expect(api.webAcl).toBeUndefined();
+    t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+  });
+});
+
+describe('ModelGatewayApi: custom domain', () => {
+  test('TLS 1.2 minimum, and the default execute-api endpoint is disabled', () => {
+    const f = fixture();
+    const certificate = acm.Certificate.fromCertificateArn(
+      f.stack,
+      'Cert',
+      'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555',
+    );
+    gateway(f, { customDomain: { domainName: 'models.example.com', certificate } });
+    const t = Template.fromStack(f.stack);
+    t.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'models.example.com',
+      SecurityPolicy: 'TLS_1_2',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
+  });
+});
+
+describe('ModelGatewayApi: loosening is loud', () => {
+  test('logFullRequestsAndResponses turns on data trace at INFO, with a ztai: warning', () => {
+    // The synth validation report prints the warning; it is asserted below instead.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const f = fixture();
+    const api = gateway(f, { logFullRequestsAndResponses: true });
+    Template.fromStack(f.stack).hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ResourcePath: '/*', DataTraceEnabled: true, LoggingLevel: 'INFO' }),
+      ]),
+    });
+    Annotations.fromStack(f.stack).hasWarning(`/${api.node.path}`, Match.stringLikeRegexp('prompts and model outputs'));
+  });
+
+  test('by default there is no warning', () => {
+    const f = fixture();
+    gateway(f);
+    expect(Annotations.fromStack(f.stack).findWarning('*', Match.stringLikeRegexp('ztai:api'))).toHaveLength(0);
+  });
+});
+
+describe('ModelGatewayApi: bad input fails at synth with the field, the value and what is allowed', () => {
+  const cases: [string, (f: Fixture) => Partial<Parameters<typeof gateway>[1]>, RegExp][] = [
+    [
+      'stage rate 0',
+      () => ({ throttle: { rateLimit: 0, burstLimit: 10 } }),
+      /throttle\.rateLimit must be .* greater than 0, got 0/,
+    ],
+    [
+      'stage burst < rate',
+      () => ({ throttle: { rateLimit: 20, burstLimit: 10 } }),
+      /throttle\.burstLimit \(10\) must be >= throttle\.rateLimit \(20\)/,
+    ],
+    [
+      'stage burst fractional',
+      () => ({ throttle: { rateLimit: 1, burstLimit: 2.5 } }),
+      /throttle\.burstLimit must be a positive integer, got 2\.5/,
+    ],
+    [
+      'client quota period unknown',
+      () => ({ clients: [{ ...CLIENTS[0], quota: { limit: 10, period: 'YEAR' as apigateway.Period } }] }),
+      /clients\[0\]\.quota\.period must be one of DAY, WEEK, MONTH, got 'YEAR'/,
+    ],
+    [
+      'client quota 0',
+      () => ({ clients: [{ ...CLIENTS[0], quota: { limit: 0, period: apigateway.Period.DAY } }] }),
+      /clients\[0\]\.quota\.limit must be a positive integer .* got 0/,
+    ],
+    [
+      'client burst < rate',
+      () => ({ clients: [{ ...CLIENTS[0], throttle: { rateLimit: 5, burstLimit: 1 } }] }),
+      /clients\[0\]\.throttle\.burstLimit \(1\) must be >= clients\[0\]\.throttle\.rateLimit \(5\)/,
+    ],
+    ['prompt 0', () => ({ maxPromptChars: 0 }), /maxPromptChars must be an integer from 1 to 16128, got 0/],
+    [
+      'prompt too large for WAF',
+      () => ({ maxPromptChars: 20000 }),
+      /maxPromptChars must be an integer from 1 to 16128, got 20000/,
+    ],
+    ['body limit 0', () => ({ maxBodyBytes: 0 }), /maxBodyBytes must be an integer from 1 to 65536, got 0/],
+    ['no routes', () => ({ routes: [] }), /routes must hold at least one route, got \[\]/],
+    [
+      'IAM route without callers',
+      (f) => ({ routes: [{ workload: 'fraud-scoring', endpoint: f.fraud, authorization: RouteAuthorization.iam() }] }),
+      /routes\[0\]\.authorization: RouteAuthorization\.iam\(\) needs at least one caller role/,
+    ],
+    [
+      'user-pool route without a pool',
+      (f) => ({
+        userPool: undefined,
+        routes: [{ workload: 'fraud-scoring', endpoint: f.fraud, authorization: RouteAuthorization.userPool() }],
+      }),
+      /routes\[0\]\.authorization is RouteAuthorization\.userPool\(\) but the API has no userPool/,
+    ],
+    [
+      'undeclared scope',
+      (f) => ({
+        routes: [
+          {
+            workload: 'fraud-scoring',
+            endpoint: f.fraud,
+            authorization: RouteAuthorization.userPool({ scopes: ['admin'] }),
+          },
+        ],
+      }),
+      /scope 'admin' is not declared on the user pool; declared: model-gateway\/invoke/,
+    ],
+    [
+      'duplicate route',
+      (f) => ({
+        routes: [
+          { workload: 'fraud-scoring', endpoint: f.fraud, authorization: RouteAuthorization.iam(f.agent) },
+          { workload: 'fraud-scoring', endpoint: f.docs, authorization: RouteAuthorization.iam(f.other) },
+        ],
+      }),
+      /routes\[1\]: route POST \/v1\/fraud-scoring\/invoke is declared twice/,
+    ],
+    [
+      'bad workload segment',
+      (f) => ({
+        routes: [{ workload: 'Fraud_Scoring', endpoint: f.fraud, authorization: RouteAuthorization.iam(f.agent) }],
+      }),
+      /routes\[0\]\.workload must be 2-32 lower-case .* got 'Fraud_Scoring'/,
+    ],
+    [
+      'route rate above the stage rate',
+      (f) => ({
+        routes: [
+          {
+            workload: 'fraud-scoring',
+            endpoint: f.fraud,
+            authorization: RouteAuthorization.iam(f.agent),
+            throttle: { rateLimit: 500, burstLimit: 500 },
+          },
+        ],
+      }),
+      /routes\[0\]\.throttle\.rateLimit \(500\) must be <= the stage throttle\.rateLimit \(50\)/,
+    ],
+    ['bad stage name', () => ({ stageName: 'prod-1' }), /stageName must be 1-128 letters, digits or '_', got 'prod-1'/],
+  ];
+  test.each(cases)('%s', (_name, props, message) => {
+    const f = fixture();
+    expect(() => gateway(f, props(f))).toThrow(message);
+  });
+
+  test('private endpoint with a custom domain is refused', () => {
+    const f = fixture();
+    const vpc = new ec2.Vpc(f.stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'e', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const vpce = vpc.addInterfaceEndpoint('ExecuteApi', { service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY });
+    const certificate = acm.Certificate.fromCertificateArn(
+      f.stack,
+      'Cert',
+      'arn:aws:acm:eu-west-1:111122223333:certificate/x',
+    );
+    expect(() =>
+      gateway(f, {
+        endpointAccess: ApiEndpointAccess.privateThrough(vpce),
+        customDomain: { domainName: 'models.example.com', certificate },
+      }),
+    ).toThrow(/customDomain is supported for regional endpoints only/);
+  });
+});

@@ -1,0 +1,424 @@
+/**
+ * The admission gate's infrastructure: the bundled function (local esbuild, never Docker), its
+ * trigger, network placement, role and exact permissions, dead-letter queue, logs and tracing, the
+ * models bucket's denial of approved/ writes, nag packs with a negative control, and bad input.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { PlatformEndpoint } from '../../../constructs';
+import { ADMISSION_ROLE_PATH, ModelAdmissionGate, ModelAdmissionGateProps } from '../../../constructs/integrity';
+import * as perms from '../../../constructs/integrity/integrity-perms';
+import { describeFindings, nagFindings } from '../../helpers/nag';
+import { IntegrityFixture, integrityFixture, statementsWith } from './fixtures';
+
+function gateFixture(props: Partial<ModelAdmissionGateProps> = {}, options: { bundle?: boolean } = {}) {
+  const f = integrityFixture(options);
+  const gate = new ModelAdmissionGate(f.stack, 'Gate', {
+    modelsBucket: f.modelsBucket,
+    signingKey: f.signingKey,
+    network: f.network,
+    logsKey: f.keys.logs.key,
+    roleName: 'ztai-model-admission',
+    ...props,
+  });
+  return { ...f, gate };
+}
+
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as any);
+
+describe('ModelAdmissionGate', () => {
+  let f: IntegrityFixture & { gate: ModelAdmissionGate };
+  let template: Template;
+  beforeAll(() => {
+    f = gateFixture();
+    template = Template.fromStack(f.stack);
+  });
+
+  test('the function runs handler.ts on Node.js 24 in the data tier, with its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 900,
+      ReservedConcurrentExecutions: 4,
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: {
+          MODELS_BUCKET: { Ref: logicalId(f.stack, f.modelsBucket.bucket) },
+          SIGNING_KEY_ARN: { 'Fn::GetAtt': [logicalId(f.stack, f.signingKey.key), 'Arn'] },
+          MODELS_KEY_ARN: { 'Fn::GetAtt': [logicalId(f.stack, f.keys.models.key), 'Arn'] },
+          REQUIRE_SUBJECT: 'true',
+        },
+      },
+      VpcConfig: {
+        SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(f.stack, f.gate.securityGroup), 'GroupId'] }],
+        SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^NetworkdataSubnet') }]),
+      },
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueue), 'Arn'] } },
+      LoggingConfig: { LogGroup: { Ref: logicalId(f.stack, f.gate.logGroup) } },
+    });
+    const fn = f.gate.function.node.defaultChild as lambda.CfnFunction;
+    const subnets = f.stack.resolve((fn.vpcConfig as lambda.CfnFunction.VpcConfigProperty).subnetIds) as any[];
+    for (const s of subnets) expect(s.Ref).toMatch(/^NetworkdataSubnet/);
+  });
+
+  test('bundles the handler at synth with the local esbuild, never Docker; the AWS SDK is left to the runtime', () => {
+    // Any Docker call would fail: CDK runs `$CDK_DOCKER` for container bundling.
+    const previous = process.env.CDK_DOCKER;
+    process.env.CDK_DOCKER = '/nonexistent/docker';
+    try {
+      const bundled = gateFixture({}, { bundle: true });
+      const fn = bundled.gate.function.node.defaultChild as lambda.CfnFunction;
+      const assembly = bundled.app.synth();
+      const code = bundled.stack.resolve(fn.code) as { s3Key: string };
+      const source = fs.readFileSync(
+        path.join(assembly.directory, `asset.${code.s3Key.replace(/\.zip$/, '')}`, 'index.js'),
+        'utf8',
+      );
+      expect(source).toContain('REQUIRE_SUBJECT'); // the handler, with the CLI's verification code bundled in
+      expect(source).toContain('ztai-model-manifest/v1');
+      expect(source).toMatch(/require\("@aws-sdk\/client-s3"\)/);
+      expect(source).not.toMatch(/S3ServiceException\s*=\s*class/); // the SDK itself is not bundled
+    } finally {
+      if (previous === undefined) delete process.env.CDK_DOCKER;
+      else process.env.CDK_DOCKER = previous;
+    }
+  });
+
+  test('is triggered by ObjectCreated on incoming/…bundle.json of the models bucket only', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: logicalId(f.stack, f.modelsBucket.bucket) },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: {
+              Key: {
+                FilterRules: Match.arrayWith([{ Name: 'prefix', Value: 'incoming/' }]),
+              },
+            },
+            LambdaFunctionArn: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.function), 'Arn'] },
+          },
+        ],
+      },
+    });
+    const [notification] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    const [config] = notification.Properties.NotificationConfiguration.LambdaFunctionConfigurations;
+    expect(config.Filter.Key.FilterRules).toEqual(
+      expect.arrayContaining([
+        { Name: 'prefix', Value: 'incoming/' },
+        { Name: 'suffix', Value: 'bundle.json' },
+      ]),
+    );
+    expect(config.Filter.Key.FilterRules).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 's3.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: { 'Fn::GetAtt': [logicalId(f.stack, f.modelsBucket.bucket), 'Arn'] },
+    });
+  });
+
+  test('its role trusts Lambda in this account only, under the admission path, and carries the boundary', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'ztai-model-admission',
+      Path: ADMISSION_ROLE_PATH,
+      MaxSessionDuration: 3600,
+      PermissionsBoundary: { Ref: Match.stringLikeRegexp('^Boundary') },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+  });
+
+  test('its grants are exactly the admission handler’s needs, in one managed policy (no inline policy)', () => {
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { Roles: [{ Ref: logicalId(f.stack, f.gate.role) }] },
+    });
+    expect(Object.keys(policies)).toHaveLength(1);
+    const document = Object.values(policies)[0].Properties.PolicyDocument;
+    const granted = (action: string) =>
+      statementsWith(document, action).flatMap((s) => [].concat(s.Resource).map((r) => JSON.stringify(r)));
+    const bucket = logicalId(f.stack, f.modelsBucket.bucket);
+    const objects = (suffix: string) =>
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, suffix]] });
+    expect(granted('s3:GetObject').sort()).toEqual([objects('/approved/*/bundle.json'), objects('/incoming/*')].sort());
+    expect(granted('s3:GetObjectVersion').sort()).toEqual(granted('s3:GetObject').sort());
+    expect(granted('s3:PutObject').sort()).toEqual([objects('/approved/*'), objects('/rejected/*')].sort());
+    expect(granted('s3:DeleteObject')).toEqual([objects('/approved/*')]);
+    expect(granted('s3:AbortMultipartUpload')).toEqual([objects('/approved/*')]);
+    expect(statementsWith(document, 's3:ListBucket')).toEqual([
+      expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['incoming/*', 'approved/*'] } } }),
+    ]);
+    expect(granted('kms:Verify')).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(f.stack, f.signingKey.key), 'Arn'] }),
+    ]);
+    expect(granted('kms:Sign')).toEqual([]);
+    expect(granted('kms:GetPublicKey')).toEqual([]);
+    expect(granted('kms:Decrypt')).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(f.stack, f.keys.models.key), 'Arn'] }),
+    );
+    expect(granted('sqs:SendMessage')).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueue), 'Arn'] }),
+    ]);
+    // Every action granted, and nothing else.
+    const actions = new Set(document.Statement.flatMap((s: any) => [].concat(s.Action)));
+    expect([...actions].sort()).toEqual(
+      [
+        ...new Set([
+          ...perms.ADMISSION_READ,
+          ...perms.ADMISSION_LIST,
+          ...perms.ADMISSION_WRITE_APPROVED,
+          ...perms.ADMISSION_DELETE_APPROVED,
+          ...perms.ADMISSION_WRITE_REJECTED,
+          ...perms.ADMISSION_MODELS_KEY,
+          ...perms.SIGNING_KEY_VERIFY_ONLY,
+          ...perms.LAMBDA_LOGS,
+          ...perms.DEAD_LETTER_SEND,
+          ...perms.DEAD_LETTER_KEY,
+          ...perms.LAMBDA_XRAY,
+          ...perms.LAMBDA_VPC_ENI,
+        ]),
+      ].sort(),
+    );
+    // The function is created after its policy (Lambda checks ENI and dead-letter permissions then).
+    const fnId = logicalId(f.stack, f.gate.function);
+    expect(template.toJSON().Resources[fnId].DependsOn).toEqual(expect.arrayContaining(Object.keys(policies)));
+  });
+
+  test('no inline policy is attached to the gate’s role', () => {
+    const inline = template.findResources('AWS::IAM::Policy');
+    for (const p of Object.values(inline)) {
+      expect(p.Properties.Roles).not.toContainEqual({ Ref: logicalId(f.stack, f.gate.role) });
+    }
+  });
+
+  test('the models bucket denies approved/ writes to every principal but the admission role', () => {
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+      (p) => p.Properties.Bucket.Ref === logicalId(f.stack, f.modelsBucket.bucket),
+    )!;
+    const deny = policy.Properties.PolicyDocument.Statement.find(
+      (s: any) => s.Sid === 'DenyApprovedModelWritesExceptAdmission',
+    );
+    expect(deny).toEqual({
+      Sid: 'DenyApprovedModelWritesExceptAdmission',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: perms.APPROVED_PREFIX_PROTECTED_WRITES,
+      Resource: {
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(f.stack, f.modelsBucket.bucket), 'Arn'] }, '/approved/*']],
+      },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':iam::',
+                { Ref: 'AWS::AccountId' },
+                ':role/ztai/model-admission/ztai-model-admission',
+              ],
+            ],
+          },
+        },
+      },
+    });
+    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectTagging']) {
+      expect(deny.Action).toContain(action);
+    }
+  });
+
+  test('the KMS endpoint admits kms:Verify on the signing key; the gate’s security group reaches the endpoints', () => {
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.kms$')])] }),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ModelSignatureVerification',
+            Action: 'kms:Verify',
+            Resource: { 'Fn::GetAtt': [logicalId(f.stack, f.signingKey.key), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.securityGroup), 'GroupId'] },
+    });
+  });
+
+  test('the dead-letter queue is KMS-encrypted with its own key and TLS-only; the log group is encrypted with retention', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueueKey as any), 'Arn'] },
+      MessageRetentionPeriod: 1209600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+      },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: {
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(f.stack, f.keys.logs.key), 'Arn'] },
+        RetentionInDays: 365,
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('the CDK bucket-notifications function’s role trusts Lambda in this account only', () => {
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] } },
+    });
+    for (const r of Object.values(roles)) {
+      expect(r.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      });
+    }
+    expect(Object.keys(roles).some((id) => id.startsWith('BucketNotificationsHandler'))).toBe(true);
+  });
+
+  test('the cdk-nag packs find nothing unacknowledged', () => {
+    expect(describeFindings(nagFindings(f.stack))).toBe('');
+  });
+
+  test('negative control: without reserved concurrency and a dead-letter queue, the Lambda rules fire', () => {
+    const weak = gateFixture();
+    const fn = weak.gate.function.node.defaultChild as lambda.CfnFunction;
+    fn.reservedConcurrentExecutions = undefined;
+    fn.deadLetterConfig = undefined;
+    const rules = nagFindings(weak.stack).map((x) => x.rule);
+    expect(rules).toEqual(
+      expect.arrayContaining(['NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaDLQ']),
+    );
+  });
+
+  test('allowBundlesWithoutSubject turns the subject requirement off, with a warning', () => {
+    const lax = gateFixture({ allowBundlesWithoutSubject: true });
+    Template.fromStack(lax.stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REQUIRE_SUBJECT: 'false' }) },
+    });
+    Annotations.fromStack(lax.stack).hasWarning(
+      '/Test/Gate',
+      Match.stringLikeRegexp('allowBundlesWithoutSubject is true'),
+    );
+    Annotations.fromStack(f.stack).hasNoWarning('/Test/Gate', Match.anyValue());
+  });
+
+  test('a generated role name: the bucket policy names the role by its ARN', () => {
+    const generated = gateFixture({ roleName: undefined });
+    const t = Template.fromStack(generated.stack);
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DenyApprovedModelWritesExceptAdmission',
+            Condition: {
+              ArnNotEquals: {
+                'aws:PrincipalArn': { 'Fn::GetAtt': [logicalId(generated.stack, generated.gate.role), 'Arn'] },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('tagging principals (the malware scanner) may tag approved objects, never write them', () => {
+    const scanner = 'arn:aws:iam::111122223333:role/ztai-malware-scan';
+    const tagged = gateFixture({ approvedTaggingPrincipalArns: [scanner] });
+    const statements = Object.values(Template.fromStack(tagged.stack).findResources('AWS::S3::BucketPolicy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => String(s.Sid).startsWith('DenyApprovedModel'));
+    expect(statements).toHaveLength(2);
+    const [content, tagging] = statements;
+    expect(content.Action).toContain('s3:PutObject');
+    expect(content.Action).not.toContain('s3:PutObjectTagging');
+    expect(JSON.stringify(content.Condition)).not.toContain(scanner);
+    expect(tagging.Action).toEqual(expect.arrayContaining(['s3:PutObjectTagging', 's3:PutObjectVersionTagging']));
+    expect(tagging.Condition.ArnNotEquals['aws:PrincipalArn']).toContain(scanner);
+  });
+
+  describe('bad input', () => {
+    test.each([
+      [{ reservedConcurrency: 0 }, /reservedConcurrency must be an integer from 1 to 100, got 0/],
+      [{ reservedConcurrency: 1.5 }, /reservedConcurrency must be an integer from 1 to 100, got 1.5/],
+      [{ memorySize: 128 }, /memorySize must be an integer from 512 to 10240, got 128/],
+      [{ timeout: Duration.minutes(16) }, /timeout must be from 1 to 15 minutes, got 16 minutes/],
+      [{ timeout: Duration.seconds(10) }, /timeout must be from 1 to 15 minutes, got 10 seconds/],
+      [
+        { rolePath: 'ztai/model-admission' },
+        /rolePath must be '\/' or '\/segment\/...\/'.*got 'ztai\/model-admission'/,
+      ],
+      [{ roleName: 'has space' }, /roleName must be 1-64 letters, digits and \+=,.@_-, got 'has space'/],
+    ] as [Partial<ModelAdmissionGateProps>, RegExp][])('%p', (props, message) => {
+      expect(() => gateFixture(props)).toThrow(message);
+    });
+
+    test('a network without the KMS endpoint', () => {
+      const f2 = integrityFixture({ endpoints: [PlatformEndpoint.STS] });
+      expect(
+        () =>
+          new ModelAdmissionGate(f2.stack, 'Gate', {
+            modelsBucket: f2.modelsBucket,
+            signingKey: f2.signingKey,
+            network: f2.network,
+            logsKey: f2.keys.logs.key,
+          }),
+      ).toThrow(/network must have the KMS interface endpoint/);
+    });
+
+    test.each([
+      ['arn:aws:iam::111122223333:user/alice', {}, /admissionRoleArn must be an IAM role ARN/],
+      ['arn:aws:iam::111122223333:role/a*b', {}, /admissionRoleArn must be an IAM role ARN/],
+      [
+        'arn:aws:iam::111122223333:role/gate',
+        { approvedPrefix: 'approved' },
+        /approvedPrefix must be path segments ending in '\/'/,
+      ],
+      [
+        'arn:aws:iam::111122223333:role/gate',
+        { taggingPrincipalArns: ['*'] },
+        /taggingPrincipalArns\[\] must be an IAM role ARN/,
+      ],
+    ])('protectApprovedPrefix(%p, %p)', (arn, options, message) => {
+      const f2 = integrityFixture();
+      expect(() => ModelAdmissionGate.protectApprovedPrefix(f2.modelsBucket, arn, options)).toThrow(message);
+    });
+  });
+
+  test('protectApprovedPrefix with a role pattern compares with ArnNotLike', () => {
+    const f2 = integrityFixture();
+    ModelAdmissionGate.protectApprovedPrefix(f2.modelsBucket, 'arn:aws:iam::111122223333:role/ztai/model-admission/*');
+    Template.fromStack(f2.stack).hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DenyApprovedModelWritesExceptAdmission',
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/ztai/model-admission/*' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('log retention is configurable', () => {
+    const g = gateFixture({ logRetention: logs.RetentionDays.TEN_YEARS });
+    Template.fromStack(g.stack).hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 3653 });
+  });
+});
