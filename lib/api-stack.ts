@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   ApiClient,
+  ApiGatewayAccountLogging,
   ApiEndpointAccess,
   ApiUserPool,
   ModelGatewayApi,
@@ -226,6 +227,8 @@ export class ApiStack extends Stack {
     const { config, platform, workloads, computes } = props;
     const api = props.api ?? DEFAULT_API_CONFIG;
     this.addStackDependency(platform, 'logs key, network');
+    // Execution logging needs the account's API Gateway CloudWatch role (one per account and region).
+    const accountLogging = new ApiGatewayAccountLogging(this, 'AccountLogging');
     for (const stack of workloads.values()) this.addStackDependency(stack, 'caller roles, model endpoints');
 
     this.exposed = exposedWorkloads(config, api);
@@ -279,6 +282,9 @@ export class ApiStack extends Stack {
         endpointAccess: ApiEndpointAccess.regional(),
         userPool: this.userPool,
       });
+    }
+    for (const gateway of [this.machineGateway, this.peopleGateway]) {
+      gateway?.stage.node.addDependency(accountLogging);
     }
   }
 

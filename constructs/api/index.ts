@@ -1,3 +1,4 @@
 export * from './model-gateway-api';
 export * from './api-web-acl';
 export * from './api-user-pool';
+export * from './api-gateway-account-logging';

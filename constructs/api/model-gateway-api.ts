@@ -191,6 +191,8 @@ export class ModelGatewayApi extends Construct {
   /** The REST API's name (the `ApiName` metric dimension). */
   public readonly restApiName: string;
   public readonly stageName: string;
+  /** The stage's execution-log group (errors only, unless full request logging is turned on). */
+  public readonly executionLogGroup: logs.LogGroup;
   public readonly accessLogGroup: logs.LogGroup;
   /** The resource policy of the API. */
   public readonly resourcePolicy: iam.PolicyDocument;
@@ -262,6 +264,16 @@ export class ModelGatewayApi extends Construct {
       },
     });
     this.stage = this.api.deploymentStage;
+    // API Gateway writes execution logs to API-Gateway-Execution-Logs_<api id>/<stage>. Created here
+    // first, the group is encrypted with the platform key, has a retention and is retained; left to
+    // the service, it would be unencrypted and kept forever.
+    this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${this.stageName}`,
+      encryptionKey: props.logEncryptionKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage.node.addDependency(this.executionLogGroup);
     // A resource policy change takes effect only with a new deployment: make the policy part of its identity.
     this.api.latestDeployment?.addToLogicalId({ resourcePolicy: this.resourcePolicy });
     acknowledgeFindings(

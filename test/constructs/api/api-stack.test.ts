@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ApiStack, DEFAULT_API_CONFIG, validateApiConfig } from '../../../lib/api-stack';
 import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
 import { buildPlatform } from '../../../lib/platform-app';
@@ -130,13 +130,17 @@ describe('ApiStack in the reference app', () => {
   });
 
   test('the integration roles invoke the workload endpoint by name, under the platform boundary', () => {
-    const roles = resourcesOfType(json, 'AWS::IAM::Role');
+    const roles = resourcesOfType(json, 'AWS::IAM::Role').filter(([id]) => id.includes('IntegrationRole'));
     expect(roles).toHaveLength(2);
     for (const [, r] of roles) {
       expect(r.Properties.PermissionsBoundary).toBeDefined();
       expect(r.Properties.MaxSessionDuration).toBe(3600);
     }
-    for (const [, p] of resourcesOfType(json, 'AWS::IAM::ManagedPolicy')) {
+    const integrationPolicies = resourcesOfType(json, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+      id.includes('IntegrationPolicy'),
+    );
+    expect(integrationPolicies).toHaveLength(2);
+    for (const [, p] of integrationPolicies) {
       expect(JSON.stringify(p.Properties.PolicyDocument)).toContain(':endpoint/ztai-workload-fraud-scoring-endpoint');
     }
   });
@@ -163,6 +167,34 @@ describe('ApiStack in the reference app', () => {
     const file = path.join(assembly.directory, api.templateFile);
     expect(fs.existsSync(file)).toBe(true);
     expect([...(runCfnGuard([file]).get(path.basename(file)) ?? [])]).toEqual([]);
+  });
+
+  test('execution logging deploys: the account CloudWatch role (this account only) and encrypted, retained execution-log groups', () => {
+    const template = Template.fromJSON(json);
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'apigateway.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ],
+      },
+    });
+    const stages = template.findResources('AWS::ApiGateway::Stage');
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(stages).length).toBe(2);
+    for (const [, stage] of Object.entries(stages) as [string, any][]) {
+      const accountId = Object.keys(template.findResources('AWS::ApiGateway::Account'))[0];
+      expect(stage.DependsOn).toContain(accountId);
+      const executionLogs = stage.DependsOn.find((d: string) => d.includes('ExecutionLogs'));
+      const group = groups[executionLogs];
+      expect(JSON.stringify(group.Properties.LogGroupName)).toContain('API-Gateway-Execution-Logs_');
+      expect(group.Properties.KmsKeyId).toBeDefined();
+      expect(group.Properties.RetentionInDays).toBe(365);
+      expect(group.DeletionPolicy).toBe('Retain');
+    }
   });
 
   test('no API stack when nothing is routed', () => {
