@@ -1,5 +1,7 @@
-import { Aws, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   AiDataEventResource,
@@ -25,6 +27,12 @@ export interface AuditStackProps extends StackProps {
    * @default - none: every write under approved/ raises the alarm
    */
   readonly admissionRoleArnPatterns?: string[];
+  /**
+   * The model-admission gate's dead-letter queue: a message there is an admission the gate could
+   * not finish (KMS or S3 failing after retries).
+   * @default - no dead-letter alarm
+   */
+  readonly admissionDeadLetterQueue?: sqs.IQueue;
   /**
    * What the operational dashboard and alarms watch, per workload.
    * @default - each realtime-inference workload's endpoint, by the name the workload wiring gives it
@@ -91,6 +99,31 @@ export class AuditStack extends Stack {
       // Every model call enters through the API: its route roles are the only endpoint invokers.
       endpointInvokerRoleArnPatterns: [ModelGatewayApi.integrationRoleArnPattern()],
     });
+
+    // The admission gate's own signals: a rejected model (bad signature, digest, file set or subject),
+    // and an admission it could not finish.
+    this.securityAlarms.alarmOnMetric(
+      'ModelAdmissionRejected',
+      'ai-model-admission-rejected',
+      'The model admission gate rejected a model (signature, digest, file set or subject did not verify)',
+      new cloudwatch.Metric({
+        namespace: 'ZeroTrustAI/ModelAdmission',
+        metricName: 'AdmissionRejected',
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+    );
+    if (props.admissionDeadLetterQueue) {
+      this.securityAlarms.alarmOnMetric(
+        'ModelAdmissionDeadLetters',
+        'ai-model-admission-dead-letters',
+        'An admission the gate could not finish is in its dead-letter queue',
+        props.admissionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.minutes(5),
+        }),
+      );
+    }
 
     this.operationalMonitoring = new OperationalMonitoring(this, 'OperationalMonitoring', {
       platformName: config.platformName,

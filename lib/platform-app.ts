@@ -62,6 +62,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     workloads,
     monitoredWorkloads: api?.monitoredWorkloads(config, computes),
     admissionRoleArnPatterns: integrity.admissionRoleArnPatterns,
+    admissionDeadLetterQueue: integrity.gate.deadLetterQueue,
     description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
   });
   const governance =

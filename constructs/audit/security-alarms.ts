@@ -94,6 +94,8 @@ export interface SecurityAlarm {
  */
 export class SecurityAlarms extends Construct {
   /** The topic every alarm notifies. */
+  /** Prefix of every alarm name. */
+  public readonly alarmNamePrefix: string;
   public readonly topic: sns.ITopic;
   /** The alarms, by definition id (e.g. `RootAccountUsage`). */
   public readonly alarms: ReadonlyMap<string, SecurityAlarm>;
@@ -101,6 +103,7 @@ export class SecurityAlarms extends Construct {
   constructor(scope: Construct, id: string, props: SecurityAlarmsProps) {
     super(scope, id);
     const prefix = props.alarmNamePrefix ?? 'ztai';
+    this.alarmNamePrefix = prefix;
     const namespace = props.metricNamespace ?? 'ZTAI/Security';
     const approvedPrefix = props.approvedModelPrefix ?? 'approved/';
     const admission = props.admissionRoleArnPatterns ?? [];
@@ -174,6 +177,40 @@ export class SecurityAlarms extends Construct {
       alarms.set(definition.id, { definition, metricFilter, alarm, alarmName });
     }
     this.alarms = alarms;
+  }
+
+  /**
+   * Alarm on a metric the platform emits itself (not a trail filter), to the same encrypted topic:
+   * e.g. model admissions rejected, or messages in a dead-letter queue. The alarm fires when the
+   * metric reaches `threshold` in one period.
+   */
+  public alarmOnMetric(
+    id: string,
+    slug: string,
+    description: string,
+    metric: cloudwatch.IMetric,
+    threshold = 1,
+  ): cloudwatch.Alarm {
+    if (!/^[a-z0-9-]{1,64}$/.test(slug)) {
+      throw new PlatformValidationError(
+        this,
+        `alarmOnMetric(${id}): slug must be 1-64 lower-case letters, digits and '-', got '${slug}'`,
+      );
+    }
+    if (!(threshold > 0)) {
+      throw new PlatformValidationError(this, `alarmOnMetric(${id}): threshold must be > 0, got ${threshold}`);
+    }
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.alarmNamePrefix}-security-${slug}`,
+      alarmDescription: `${description}.`,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    return alarm;
   }
 
   /** The alarm names, in a stable order. */

@@ -428,13 +428,16 @@ async function reject(
   return { outcome: 'rejected', reason: rejection.reason, message: rejection.message, location, record };
 }
 
-/** One Embedded Metric Format line: a count of 1 for `metric`, dimension Workload, plus the details. */
+/**
+ * One Embedded Metric Format line: a count of 1 for `metric`, published per Workload and without
+ * dimensions (so one alarm covers every workload), plus the details.
+ */
 function emf(at: Date, metric: string, workload: string, details: Record<string, unknown>): string {
   return JSON.stringify({
     _aws: {
       Timestamp: at.getTime(),
       CloudWatchMetrics: [
-        { Namespace: METRIC_NAMESPACE, Dimensions: [['Workload']], Metrics: [{ Name: metric, Unit: 'Count' }] },
+        { Namespace: METRIC_NAMESPACE, Dimensions: [['Workload'], []], Metrics: [{ Name: metric, Unit: 'Count' }] },
       ],
     },
     Workload: workload,

@@ -69,6 +69,23 @@ describe('AuditStack in the reference app', () => {
     }
   });
 
+  test('the model admission gate raises the security alarm: rejections, and admissions left in its dead-letter queue', () => {
+    for (const { template } of [dev, production]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'ztai-security-ai-model-admission-rejected',
+        Namespace: 'ZeroTrustAI/ModelAdmission',
+        MetricName: 'AdmissionRejected',
+        Threshold: 1,
+        AlarmActions: [Match.anyValue()],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'ztai-security-ai-model-admission-dead-letters',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+      });
+    }
+  });
+
   test('threat detection only in production', () => {
     for (const type of ['AWS::GuardDuty::Detector', 'AWS::SecurityHub::Hub', 'AWS::Config::ConfigurationRecorder']) {
       dev.template.resourceCountIs(type, 0);

@@ -1,3 +1,4 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -396,6 +397,15 @@ describe('SecurityAlarms options', () => {
 });
 
 describe('SecurityAlarms rejects bad input at synth', () => {
+  test.each([
+    ['Bad Slug', 1, /slug must be 1-64 lower-case letters, digits and '-', got 'Bad Slug'/],
+    ['ok-slug', 0, /threshold must be > 0, got 0/],
+  ])('alarmOnMetric(%j, threshold %j)', (slug, threshold, message) => {
+    const alarms = alarmsIn(fixture(), {});
+    const metric = new cloudwatch.Metric({ namespace: 'N', metricName: 'M' });
+    expect(() => alarms.alarmOnMetric('Custom', slug as string, 'd', metric, threshold as number)).toThrow(message);
+  });
+
   test('alarm topic without key', () => {
     const f = fixture();
     expect(() => alarmsIn(f, { topicEncryptionKey: undefined })).toThrow(

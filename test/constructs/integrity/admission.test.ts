@@ -160,7 +160,7 @@ function expectRejected(
       CloudWatchMetrics: [
         {
           Namespace: 'ZeroTrustAI/ModelAdmission',
-          Dimensions: [['Workload']],
+          Dimensions: [['Workload'], []],
           Metrics: [{ Name: 'AdmissionRejected', Unit: 'Count' }],
         },
       ],
