@@ -71,6 +71,8 @@ export interface MatrixResource {
   readonly keyPattern?: string;
   /** For buckets and objects: the id of the KMS key that encrypts them, if in the assembly. */
   readonly encryptionKey?: string;
+  /** The ARN of the bucket's default key, as its policies name it: a compliant upload names it in its SSE-KMS headers. */
+  readonly encryptionKeyArn?: string;
   /** For API routes: the method's authorization type. */
   readonly authorizationType?: string;
   /** For KMS keys: services that use the key (their kms:ViaService values). */
@@ -183,6 +185,7 @@ export async function buildAccessMatrix(
     requestContext: [
       'principal: a session of the role (arn:aws:sts::<account>:assumed-role/<name>/review); aws:PrincipalArn is the role ARN',
       'aws:SecureTransport = true; aws:PrincipalAccount, aws:PrincipalTag/* from the role',
+      "s3:PutObject: SSE-KMS headers naming the bucket's own key (a compliant upload)",
       'aws:SourceVpce / aws:SourceVpc: the assembly VPC endpoint for the service, when there is one (its policy is evaluated too)',
       'kms data actions: evaluated direct and via each service that uses the key (kms:ViaService, aws:ViaAWSService)',
       'no SCPs or RCPs (none are in the assembly); AWS managed policies are listed as unevaluated',
@@ -215,6 +218,11 @@ async function evaluate(
     if (resource.endpoint.vpcId) context['aws:SourceVpc'] = resource.endpoint.vpcId;
   }
   if (action.startsWith('kms:')) context['kms:CallerAccount'] = principal.account;
+  if (action === 's3:PutObject' && resource.encryptionKeyArn) {
+    // A compliant upload names SSE-KMS and the bucket's own key, as the platform buckets require.
+    context['s3:x-amz-server-side-encryption'] = 'aws:kms';
+    context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = resource.encryptionKeyArn;
+  }
   if (via !== undefined) {
     context['aws:ViaAWSService'] = via === 'direct' ? 'false' : 'true';
     if (via !== 'direct') context['kms:ViaService'] = via;
@@ -399,6 +407,12 @@ class PolicyModel {
       );
       return alias ? keyIdOf(this.props(alias).TargetKeyId) : undefined;
     };
+    const keyArnOf = (value: unknown): string | undefined => {
+      if (value === undefined) return undefined;
+      const v = String(value);
+      const key = keys.find((k) => v === this.ref(k) || v === this.resolver.getAtt(k.stack, k.logicalId, 'Arn'));
+      return key ? this.resolver.getAtt(key.stack, key.logicalId, 'Arn') : undefined;
+    };
     const endpoints = this.endpointsByService();
     const workloads = new Set<string>();
     for (const r of this.all) {
@@ -418,6 +432,7 @@ class PolicyModel {
           ?.ServerSideEncryptionConfiguration,
       )[0] as { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown } } | undefined;
       const encryptionKey = keyIdOf(enc?.ServerSideEncryptionByDefault?.KMSMasterKeyID);
+      const encryptionKeyArn = keyArnOf(enc?.ServerSideEncryptionByDefault?.KMSMasterKeyID);
       const bucketPolicy = this.bucketPolicy(name);
       const common = {
         account: this.resolver.accountOf(bucket.stack),
@@ -425,6 +440,7 @@ class PolicyModel {
         tags: {},
         endpoint: endpoints.get('s3'),
         ...(encryptionKey ? { encryptionKey } : {}),
+        ...(encryptionKeyArn ? { encryptionKeyArn } : {}),
         ...(endpoints.get('s3') ? { vpcEndpoint: endpoints.get('s3')!.id } : {}),
       };
       out.push({

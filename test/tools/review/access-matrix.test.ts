@@ -5,6 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessMatrix, buildAccessMatrix, MatrixCell } from '../../../tools/review/access-matrix';
 import { loadAssembly } from '../../../tools/review/assembly';
+import { EncryptedBucket, WorkloadIdentity, WorkloadPrincipal } from '../../../constructs';
+import { CDK_CONTEXT } from '../../helpers/stacks';
 import { ENV, synthApp } from './helpers';
 
 const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
@@ -209,5 +211,33 @@ describe('buildAccessMatrix: KMS keys and kms:ViaService', () => {
         (c) => c.principal === 'Keys/Reader' && c.resource === keyResource.id && c.action === 'kms:PutKeyPolicy',
       )?.decision,
     ).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('buildAccessMatrix on a platform bucket (SSE-KMS required on upload)', () => {
+  test("a workload's write grant is Allowed for a compliant upload (SSE-KMS with the bucket's key), another prefix is not", async () => {
+    const dir = synthApp(
+      (app) => {
+        const stack = new Stack(app, 'Platform', { env: ENV });
+        const bucket = new EncryptedBucket(stack, 'Data');
+        const fraud = new WorkloadIdentity(stack, 'Fraud', {
+          workloadName: 'fraud',
+          runsAs: WorkloadPrincipal.SAGEMAKER,
+        });
+        bucket.grantReadWritePrefix(fraud, 'workloads/fraud/');
+        const other = new WorkloadIdentity(stack, 'Other', {
+          workloadName: 'other',
+          runsAs: WorkloadPrincipal.SAGEMAKER,
+        });
+        bucket.grantReadWritePrefix(other, 'workloads/other/');
+      },
+      { context: CDK_CONTEXT },
+    );
+    const matrix = await buildAccessMatrix(loadAssembly(dir));
+    expect(cell(matrix, 'Platform/Fraud', 'Platform/Data#workloads/fraud/*', 's3:PutObject').decision).toBe('Allowed');
+    expect(cell(matrix, 'Platform/Fraud', 'Platform/Data#workloads/other/*', 's3:PutObject').decision).not.toBe(
+      'Allowed',
+    );
+    expect(matrix.requestContext.join(' ')).toContain('SSE-KMS headers');
   });
 });
