@@ -253,3 +253,27 @@ export function ruleIdsOf(file: string): string[] {
   if (!rule) throw new Error(`no rule file ${file}`);
   return Array.from(rule.content.matchAll(/^rule\s+([A-Za-z0-9_]+)/gm), (m) => m[1]);
 }
+
+/**
+ * The test suite of one rule file: every rule has a compliant and a non-compliant fragment, and
+ * every fragment passes or fails as declared (all fragments synthesized in one batch).
+ */
+export function describeRuleFile(file: string, fragments: readonly GuardFragment[]): void {
+  describe(file, () => {
+    let outcomes: FragmentOutcome[];
+    beforeAll(() => {
+      outcomes = evaluateFragments(fragments);
+    });
+
+    test('every rule has a compliant and a non-compliant fragment', () => {
+      expectEveryRuleCovered(fragments, ruleIdsOf(file));
+    });
+
+    test.each(fragments.map((f, i) => [f.rule, f.expect, f.title, i] as const))(
+      '%s %s: %s',
+      (_rule, _expect, _title, i) => {
+        expectFragmentOutcome(outcomes[i]);
+      },
+    );
+  });
+}

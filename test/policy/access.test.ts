@@ -2,16 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { cfn, compliantRole } from './fixtures';
-import {
-  evaluateFragments,
-  expectEveryRuleCovered,
-  expectFragmentOutcome,
-  fails,
-  FragmentOutcome,
-  GuardFragment,
-  passes,
-  ruleIdsOf,
-} from '../helpers/guard';
+import { fails, GuardFragment, passes, describeRuleFile } from '../helpers/guard';
 
 const BOUNDARY = 'ZTAI_ACCESS_ROLE_BOUNDARY';
 const SESSION = 'ZTAI_ACCESS_ROLE_SESSION_DURATION';
@@ -151,20 +142,4 @@ const fragments: GuardFragment[] = [
   }),
 ];
 
-describe('access.guard', () => {
-  let outcomes: FragmentOutcome[];
-  beforeAll(() => {
-    outcomes = evaluateFragments(fragments);
-  });
-
-  test('every rule has a compliant and a non-compliant fragment', () => {
-    expectEveryRuleCovered(fragments, ruleIdsOf('access.guard'));
-  });
-
-  test.each(fragments.map((f, i) => [f.rule, f.expect, f.title, i] as const))(
-    '%s %s: %s',
-    (_rule, _expect, _title, i) => {
-      expectFragmentOutcome(outcomes[i]);
-    },
-  );
-});
+describeRuleFile('access.guard', fragments);

@@ -7,16 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { cfn, compliantBucket, compliantKey } from './fixtures';
-import {
-  evaluateFragments,
-  expectEveryRuleCovered,
-  expectFragmentOutcome,
-  fails,
-  FragmentOutcome,
-  GuardFragment,
-  passes,
-  ruleIdsOf,
-} from '../helpers/guard';
+import { fails, GuardFragment, passes, describeRuleFile } from '../helpers/guard';
 
 const S3_KMS = 'ZTAI_ENCRYPTION_S3_KMS';
 const S3_TLS = 'ZTAI_ENCRYPTION_S3_TLS';
@@ -163,20 +154,4 @@ const fragments: GuardFragment[] = [
   }),
 ];
 
-describe('encryption.guard', () => {
-  let outcomes: FragmentOutcome[];
-  beforeAll(() => {
-    outcomes = evaluateFragments(fragments);
-  });
-
-  test('every rule has a compliant and a non-compliant fragment', () => {
-    expectEveryRuleCovered(fragments, ruleIdsOf('encryption.guard'));
-  });
-
-  test.each(fragments.map((f, i) => [f.rule, f.expect, f.title, i] as const))(
-    '%s %s: %s',
-    (_rule, _expect, _title, i) => {
-      expectFragmentOutcome(outcomes[i]);
-    },
-  );
-});
+describeRuleFile('encryption.guard', fragments);

@@ -5,16 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { cfn, compliantBucket, compliantKey } from './fixtures';
-import {
-  evaluateFragments,
-  expectEveryRuleCovered,
-  expectFragmentOutcome,
-  fails,
-  FragmentOutcome,
-  GuardFragment,
-  passes,
-  ruleIdsOf,
-} from '../helpers/guard';
+import { fails, GuardFragment, passes, describeRuleFile } from '../helpers/guard';
 
 const MULTI_REGION = 'ZTAI_GOVERNANCE_TRAIL_MULTI_REGION';
 const VALIDATION = 'ZTAI_GOVERNANCE_TRAIL_LOG_VALIDATION';
@@ -157,20 +148,4 @@ const fragments: GuardFragment[] = [
   }),
 ];
 
-describe('governance.guard', () => {
-  let outcomes: FragmentOutcome[];
-  beforeAll(() => {
-    outcomes = evaluateFragments(fragments);
-  });
-
-  test('every rule has a compliant and a non-compliant fragment', () => {
-    expectEveryRuleCovered(fragments, ruleIdsOf('governance.guard'));
-  });
-
-  test.each(fragments.map((f, i) => [f.rule, f.expect, f.title, i] as const))(
-    '%s %s: %s',
-    (_rule, _expect, _title, i) => {
-      expectFragmentOutcome(outcomes[i]);
-    },
-  );
-});
+describeRuleFile('governance.guard', fragments);

@@ -3,16 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { cfn } from './fixtures';
-import {
-  evaluateFragments,
-  expectEveryRuleCovered,
-  expectFragmentOutcome,
-  fails,
-  FragmentOutcome,
-  GuardFragment,
-  passes,
-  ruleIdsOf,
-} from '../helpers/guard';
+import { fails, GuardFragment, passes, describeRuleFile } from '../helpers/guard';
 
 const STAGE_WAF = 'ZTAI_THREAT_API_STAGE_WAF';
 const RATE_LIMIT = 'ZTAI_THREAT_WEB_ACL_RATE_LIMIT';
@@ -151,20 +142,4 @@ const fragments: GuardFragment[] = [
   }),
 ];
 
-describe('threat-monitoring.guard', () => {
-  let outcomes: FragmentOutcome[];
-  beforeAll(() => {
-    outcomes = evaluateFragments(fragments);
-  });
-
-  test('every rule has a compliant and a non-compliant fragment', () => {
-    expectEveryRuleCovered(fragments, ruleIdsOf('threat-monitoring.guard'));
-  });
-
-  test.each(fragments.map((f, i) => [f.rule, f.expect, f.title, i] as const))(
-    '%s %s: %s',
-    (_rule, _expect, _title, i) => {
-      expectFragmentOutcome(outcomes[i]);
-    },
-  );
-});
+describeRuleFile('threat-monitoring.guard', fragments);

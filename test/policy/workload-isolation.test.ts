@@ -4,16 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { IConstruct } from 'constructs';
 import { cfn } from './fixtures';
-import {
-  evaluateFragments,
-  expectEveryRuleCovered,
-  expectFragmentOutcome,
-  fails,
-  FragmentOutcome,
-  GuardFragment,
-  passes,
-  ruleIdsOf,
-} from '../helpers/guard';
+import { fails, GuardFragment, passes, describeRuleFile } from '../helpers/guard';
 
 const IGW = 'ZTAI_ISOLATION_NO_INTERNET_GATEWAY';
 const NAT = 'ZTAI_ISOLATION_NO_NAT_GATEWAY';
@@ -267,20 +258,4 @@ const fragments: GuardFragment[] = [
   }),
 ];
 
-describe('workload-isolation.guard', () => {
-  let outcomes: FragmentOutcome[];
-  beforeAll(() => {
-    outcomes = evaluateFragments(fragments);
-  });
-
-  test('every rule has a compliant and a non-compliant fragment', () => {
-    expectEveryRuleCovered(fragments, ruleIdsOf('workload-isolation.guard'));
-  });
-
-  test.each(fragments.map((f, i) => [f.rule, f.expect, f.title, i] as const))(
-    '%s %s: %s',
-    (_rule, _expect, _title, i) => {
-      expectFragmentOutcome(outcomes[i]);
-    },
-  );
-});
+describeRuleFile('workload-isolation.guard', fragments);

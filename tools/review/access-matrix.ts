@@ -16,8 +16,9 @@ import {
   type Simulation,
   type SimulationErrors,
 } from '@cloud-copilot/iam-simulate';
-import { assemblyResources, AssemblyResource, CloudAssembly, ownerPath } from './assembly';
+import { AssemblyResource, CloudAssembly, ownerPath } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
+import { ResolvedTemplates } from './resolved-templates';
 import { byString } from './json';
 
 /** Sensitive actions evaluated for each kind of resource. */
@@ -320,17 +321,7 @@ function publicResource(r: Resource): MatrixResource {
 }
 
 /** Reads principals, resources and their policies out of the resolved templates. */
-class PolicyModel {
-  private readonly all: AssemblyResource[];
-  private readonly resolved = new Map<AssemblyResource, Record<string, unknown>>();
-
-  constructor(
-    assembly: CloudAssembly,
-    private readonly resolver: AssemblyResolver,
-  ) {
-    this.all = assemblyResources(assembly);
-  }
-
+class PolicyModel extends ResolvedTemplates {
   public principals(): Principal[] {
     const roles = this.ofType('AWS::IAM::Role');
     const managedByArn = new Map<string, AssemblyResource>();
@@ -674,24 +665,6 @@ class PolicyModel {
       if (props.Bucket === bucketName) statements.push(...asArray((props.PolicyDocument as PolicyDoc).Statement));
     }
     return statements.length > 0 ? { Version: '2012-10-17', Statement: statements } : undefined;
-  }
-
-  private ofType(type: string): AssemblyResource[] {
-    return this.all.filter((r) => r.type === type);
-  }
-
-  private props(r: AssemblyResource): Record<string, unknown> {
-    if (!this.resolved.has(r))
-      this.resolved.set(r, (this.resolver.resolve(r.stack, r.properties) ?? {}) as Record<string, unknown>);
-    return this.resolved.get(r)!;
-  }
-
-  private ref(r: AssemblyResource): string {
-    return this.resolver.ref(r.stack, r.logicalId);
-  }
-
-  private id(r: AssemblyResource): string {
-    return r.constructPath ? ownerPath(r.constructPath) : `${r.stack.displayName}/${r.logicalId}`;
   }
 
   private label(r: AssemblyResource): string {

@@ -6,8 +6,9 @@
  * Written as `posture.json` next to the report so that a later run can be compared with it (diff.ts).
  */
 import { Area, areaOfRule, baseRuleId } from './areas';
-import { assemblyResources, AssemblyResource, CloudAssembly, ownerPath } from './assembly';
+import { AssemblyResource, CloudAssembly } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
+import { ResolvedTemplates } from './resolved-templates';
 import { byString } from './json';
 
 export interface Posture {
@@ -145,16 +146,11 @@ interface SgRule {
   readonly ports: string;
 }
 
-class PostureReader {
-  private readonly all: AssemblyResource[];
-  private readonly resolved = new Map<AssemblyResource, Record<string, unknown>>();
+class PostureReader extends ResolvedTemplates {
   private readonly refToId = new Map<string, string>();
 
-  constructor(
-    assembly: CloudAssembly,
-    private readonly resolver: AssemblyResolver,
-  ) {
-    this.all = assemblyResources(assembly);
+  constructor(assembly: CloudAssembly, resolver: AssemblyResolver) {
+    super(assembly, resolver);
     for (const r of this.all) this.refToId.set(this.ref(r), this.id(r));
   }
 
@@ -691,24 +687,6 @@ class PostureReader {
       }
     }
     return out;
-  }
-
-  private ofType(type: string): AssemblyResource[] {
-    return this.all.filter((r) => r.type === type);
-  }
-
-  private props(r: AssemblyResource): Record<string, unknown> {
-    if (!this.resolved.has(r))
-      this.resolved.set(r, (this.resolver.resolve(r.stack, r.properties) ?? {}) as Record<string, unknown>);
-    return this.resolved.get(r)!;
-  }
-
-  private ref(r: AssemblyResource): string {
-    return this.resolver.ref(r.stack, r.logicalId);
-  }
-
-  private id(r: AssemblyResource): string {
-    return r.constructPath ? ownerPath(r.constructPath) : `${r.stack.displayName}/${r.logicalId}`;
   }
 }
 
