@@ -1,4 +1,5 @@
 import { App, Environment } from 'aws-cdk-lib';
+import { MonitoredWorkload } from '../constructs/audit';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { addApiStack, ApiStack, resolveApiConfig } from './api-stack';
 import { AuditStack } from './audit-stack';
@@ -60,7 +61,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     config,
     platform,
     workloads,
-    monitoredWorkloads: api?.monitoredWorkloads(config, computes),
+    monitoredWorkloads: monitoredWorkloads(config, computes, api),
     admissionRoleArnPatterns: integrity.admissionRoleArnPatterns,
     admissionDeadLetterQueue: integrity.gate.deadLetterQueue,
     description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
@@ -75,4 +76,25 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
       : undefined;
   platform.boundary.applyTo(app);
   return { platform, integrity, workloads, computes, audit, api, governance };
+}
+
+/**
+ * What the operational dashboard and alarms watch per workload: its API routes (when exposed), its
+ * SageMaker endpoint, and its GPU fleet (CloudWatch-agent GPU metrics by Auto Scaling group).
+ */
+function monitoredWorkloads(
+  config: PlatformConfig,
+  computes: ReadonlyMap<string, WorkloadCompute>,
+  api: ApiStack | undefined,
+): MonitoredWorkload[] {
+  const base: MonitoredWorkload[] =
+    api?.monitoredWorkloads(config, computes) ??
+    config.workloads.map((w) => {
+      const endpoint = computes.get(w.name)?.endpoint;
+      return { name: w.name, endpoint: endpoint ? { endpointName: endpoint.endpointName } : undefined };
+    });
+  return base.map((m) => {
+    const fleet = computes.get(m.name)?.fleet;
+    return fleet ? { ...m, gpuFleet: { autoScalingGroupName: fleet.autoScalingGroup.autoScalingGroupName } } : m;
+  });
 }

@@ -86,6 +86,16 @@ describe('AuditStack in the reference app', () => {
     }
   });
 
+  test('GPU utilisation and memory are watched for the batch fleet (CloudWatch agent, by Auto Scaling group)', () => {
+    for (const metricName of ['nvidia_smi_utilization_gpu', 'nvidia_smi_utilization_memory']) {
+      dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'CWAgent',
+        MetricName: metricName,
+        Dimensions: [Match.objectLike({ Name: 'AutoScalingGroupName' })],
+      });
+    }
+  });
+
   test('threat detection only in production', () => {
     for (const type of ['AWS::GuardDuty::Detector', 'AWS::SecurityHub::Hub', 'AWS::Config::ConfigurationRecorder']) {
       dev.template.resourceCountIs(type, 0);
