@@ -110,7 +110,7 @@ export class PlatformPermissionsBoundary extends Construct {
 
   /** Put every role under `scope` under this boundary, with sessions of at most one hour. */
   public applyTo(scope: IConstruct): void {
-    Aspects.of(scope).add(new RoleGuardrails(this.policy, this.boundaryName));
+    Aspects.of(scope).add(new RoleGuardrails(this.policy, this.arnByName));
   }
 
   /** The boundary's ARN, built from its name (usable from any stack of the account). */

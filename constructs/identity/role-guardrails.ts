@@ -22,7 +22,8 @@ const ROLE_TYPE = 'AWS::IAM::Role';
 export class RoleGuardrails implements IAspect {
   constructor(
     private readonly boundary: iam.ManagedPolicy,
-    private readonly boundaryName: string,
+    /** The boundary's ARN built from its name, for roles in other stacks. */
+    private readonly boundaryArnByName: string,
   ) {}
 
   public visit(node: IConstruct): void {
@@ -32,10 +33,7 @@ export class RoleGuardrails implements IAspect {
     if (roleStack === boundaryStack) {
       node.addPropertyOverride('PermissionsBoundary', this.boundary.managedPolicyArn);
     } else {
-      node.addPropertyOverride(
-        'PermissionsBoundary',
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${this.boundaryName}`,
-      );
+      node.addPropertyOverride('PermissionsBoundary', this.boundaryArnByName);
       if (!roleStack.dependencies.includes(boundaryStack))
         roleStack.addStackDependency(boundaryStack, 'permissions boundary');
     }

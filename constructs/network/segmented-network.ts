@@ -30,6 +30,23 @@ export type SubnetTier = (typeof SubnetTier)[keyof typeof SubnetTier];
 export const EGRESS_TIER_TAG = { key: 'ai-platform:egress-tier', value: 'declared' } as const;
 
 const HTTPS = 443;
+
+/** Prefix lengths of the declared egress tier's subnets: private (behind NAT), then public. */
+export const EGRESS_TIER_MASKS: readonly number[] = [24, 26];
+
+/**
+ * The addresses subnet tiers take when allocated as CDK's `Vpc` does: tier by tier (in the order
+ * given), zone by zone, each subnet starting at a multiple of its own size, so a small tier before a
+ * larger one leaves a gap. Compare with the VPC's size before CDK fails with a stack trace.
+ */
+export function tierAddresses(zones: number, masks: readonly number[]): number {
+  let next = 0;
+  for (const mask of masks) {
+    const size = 2 ** (32 - mask);
+    for (let z = 0; z < zones; z++) next = Math.ceil(next / size) * size + size;
+  }
+  return next;
+}
 const EPHEMERAL = { from: 1024, to: 65535 };
 
 export interface SegmentedNetworkProps {
@@ -109,8 +126,13 @@ export class SegmentedNetwork extends Construct {
     ];
     if (egress) {
       subnetConfiguration.push(
-        { name: SubnetTier.EGRESS, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
-        { name: SubnetTier.EGRESS_PUBLIC, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
+        { name: SubnetTier.EGRESS, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: EGRESS_TIER_MASKS[0] },
+        {
+          name: SubnetTier.EGRESS_PUBLIC,
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: EGRESS_TIER_MASKS[1],
+          mapPublicIpOnLaunch: false,
+        },
       );
     }
 
@@ -218,8 +240,12 @@ export class SegmentedNetwork extends Construct {
     for (const [tier, mask] of Object.entries(masks)) {
       validateIntegerRange(this, `${tier}TierCidrMask`, mask, vpcMask + 1, 28);
     }
-    const egressSize = props.openInternetEgress ? 2 ** (32 - 24) + 2 ** (32 - 26) : 0;
-    const needed = azCount * (Object.values(masks).reduce((sum, m) => sum + 2 ** (32 - m), 0) + egressSize);
+    const needed = tierAddresses(azCount, [
+      masks.gpu,
+      masks.endpoints,
+      masks.data,
+      ...(props.openInternetEgress ? EGRESS_TIER_MASKS : []),
+    ]);
     const available = 2 ** (32 - vpcMask);
     if (needed > available) {
       throw new PlatformValidationError(

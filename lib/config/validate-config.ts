@@ -5,6 +5,7 @@ import {
   EC2_INSTANCE_TYPE_PATTERN,
 } from '../../constructs/inference/gpu-instance-types';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
+import { EGRESS_TIER_MASKS, tierAddresses } from '../../constructs/network/segmented-network';
 import { ApiConfig, validateApiConfig } from '../api-stack';
 import { ModelIntegrityConfig, validateModelIntegrityConfig } from '../integrity';
 import { validateComputeConfig, WorkloadComputeConfig } from '../workloads/compute';
@@ -143,7 +144,7 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
       endpoints !== undefined &&
       data !== undefined
     ) {
-      const needed = addressesAllocated(maxAzs, [gpu, endpoints, data, ...(openInternetEgress ? [24, 26] : [])]);
+      const needed = tierAddresses(maxAzs, [gpu, endpoints, data, ...(openInternetEgress ? EGRESS_TIER_MASKS : [])]);
       const available = 2 ** (32 - vpcMask);
       if (needed > available) {
         problems.push(
@@ -289,19 +290,6 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
 /** The value if the file gives one, else the default. `null` (e.g. an empty YAML key) is a value, not an omission. */
 function given(x: Json, fallback: Json): Json {
   return x === undefined ? fallback : x;
-}
-
-/**
- * Addresses the tiers take when allocated as CDK's `Vpc` does: tier by tier, zone by zone, each
- * subnet starting at a multiple of its own size (so a small tier before a larger one leaves a gap).
- */
-function addressesAllocated(zones: number, masks: number[]): number {
-  let next = 0;
-  for (const mask of masks) {
-    const size = 2 ** (32 - mask);
-    for (let z = 0; z < zones; z++) next = Math.ceil(next / size) * size + size;
-  }
-  return next;
 }
 
 function isObject(x: Json): x is Record<string, Json> {

@@ -18,7 +18,7 @@ import {
 } from '@cloud-copilot/iam-simulate';
 import { AssemblyResource, CloudAssembly, ownerPath } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
-import { ResolvedTemplates } from './resolved-templates';
+import { asArray, ResolvedTemplates, tagsOf } from './resolved-templates';
 import { byString } from './json';
 
 /** Sensitive actions evaluated for each kind of resource. */
@@ -748,21 +748,4 @@ function trustedBy(doc: PolicyDoc | undefined): string[] {
     }
   }
   return [...out].sort(byString);
-}
-
-function tagsOf(props: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const tags = props.Tags;
-  if (Array.isArray(tags)) {
-    for (const t of tags as Array<{ Key?: unknown; Value?: unknown }>)
-      if (t && t.Key !== undefined) out[String(t.Key)] = String(t.Value);
-  } else if (tags && typeof tags === 'object') {
-    for (const [k, v] of Object.entries(tags)) out[k] = String(v);
-  }
-  return out;
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
 }

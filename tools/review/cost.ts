@@ -10,6 +10,7 @@ import * as path from 'path';
 import { assemblyResources, AssemblyResource, CloudAssembly, ownerPath } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
 import { byString } from './json';
+import { asArray } from './resolved-templates';
 
 export interface PriceTable {
   readonly region: string;
@@ -365,9 +366,4 @@ export function estimateCost(
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
 }

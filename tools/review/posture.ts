@@ -8,7 +8,7 @@
 import { Area, areaOfRule, baseRuleId } from './areas';
 import { AssemblyResource, CloudAssembly } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
-import { ResolvedTemplates } from './resolved-templates';
+import { asArray, ResolvedTemplates, tagsOf } from './resolved-templates';
 import { byString } from './json';
 
 export interface Posture {
@@ -698,21 +698,4 @@ function collectStrings(value: unknown, out: Set<string>): void {
   if (typeof value === 'string') out.add(value);
   else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, out));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => collectStrings(v, out));
-}
-
-export function tagsOf(props: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const tags = props.Tags;
-  if (Array.isArray(tags)) {
-    for (const t of tags as Array<{ Key?: unknown; Value?: unknown }>)
-      if (t && t.Key !== undefined) out[String(t.Key)] = String(t.Value);
-  } else if (tags && typeof tags === 'object') {
-    for (const [k, v] of Object.entries(tags)) out[k] = String(v);
-  }
-  return out;
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
 }

@@ -38,3 +38,22 @@ export abstract class ResolvedTemplates {
     return r.constructPath ? ownerPath(r.constructPath) : `${r.stack.displayName}/${r.logicalId}`;
   }
 }
+
+/** A resource's `Tags` (CloudFormation list or map form) as a map. */
+export function tagsOf(props: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const tags = props.Tags;
+  if (Array.isArray(tags)) {
+    for (const t of tags as Array<{ Key?: unknown; Value?: unknown }>)
+      if (t && t.Key !== undefined) out[String(t.Key)] = String(t.Value);
+  } else if (tags && typeof tags === 'object') {
+    for (const [k, v] of Object.entries(tags)) out[k] = String(v);
+  }
+  return out;
+}
+
+/** A property that may be one value or a list, as a list. */
+export function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}

@@ -250,6 +250,11 @@ describe('SegmentedNetwork rejects bad input at synth', () => {
       { cidr: '10.40.0.0/20', gpuTierCidrMask: 21 },
       /the tiers need .* addresses across 2 zones .* but cidr '10.40.0.0\/20' holds 4096/,
     ],
+    // Fits by a plain sum (62,208 of 65,536) but not as CDK aligns subnets (a /18 must start on a /18 boundary).
+    [
+      { maxAzs: 3, gpuTierCidrMask: 20, endpointsTierCidrMask: 18, dataTierCidrMask: 24 },
+      /the tiers need 66304 addresses across 3 zones .* but cidr '10.40.0.0\/16' holds 65536/,
+    ],
     [{ s3PrefixListId: 'prefix-1' }, /s3PrefixListId must look like 'pl-63a5400a', got 'prefix-1'/],
   ])('%j', (props, message) => {
     const { stack } = newStack();
