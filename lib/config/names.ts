@@ -1,0 +1,24 @@
+/**
+ * Names the platform gives resources that other stacks (and bucket, key and repository policies)
+ * must name before those resources exist. Each is built from config only (no tokens but the
+ * region), so every stack can compute it without a cross-stack reference. IAM names are global to
+ * the account: one platform per account and `platformName`.
+ */
+
+/** The role of a workload: `<platformName>-workload-<workload>` (at most 20 + 10 + 32 = 62 characters). */
+export function workloadRoleName(platformName: string, workloadName: string): string {
+  return `${platformName}-workload-${workloadName}`;
+}
+
+/**
+ * The release role: signs models (kms:Sign), uploads them to `incoming/` of the models bucket from
+ * outside the VPC (a CI runner), and pushes model-server images to the workload repositories.
+ */
+export function releaseRoleName(platformName: string): string {
+  return `${platformName}-model-release`;
+}
+
+/** The IAM path of the API's integration (route) roles: the only roles that may invoke a SageMaker endpoint. */
+export function apiRouteRolePath(platformName: string): string {
+  return `/${platformName}/api-route/`;
+}
