@@ -22,3 +22,16 @@ export function releaseRoleName(platformName: string): string {
 export function apiRouteRolePath(platformName: string): string {
   return `/${platformName}/api-route/`;
 }
+
+/** The IAM path of the release role. */
+export function releaseRolePath(platformName: string): string {
+  return `/${platformName}/model-signer/`;
+}
+
+/** The IAM path of SageMaker execution roles (real-time workloads); see constructs/inference. */
+export const SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES = '/ztai/sagemaker-execution/';
+
+/** A role's ARN from its path and name (the form `aws:PrincipalArn` takes for its sessions). */
+export function roleArnFromName(partition: string, account: string, path: string, name: string): string {
+  return `arn:${partition}:iam::${account}:role${path}${name}`;
+}
