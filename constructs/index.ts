@@ -1,5 +1,6 @@
 export * from './network/segmented-network';
 export * from './network/platform-endpoint';
+export * from './network/dns-firewall';
 export * from './keys/platform-key';
 export * from './keys/platform-keys';
 export * from './storage/encrypted-bucket';

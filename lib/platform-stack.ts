@@ -1,4 +1,4 @@
-import { Aws, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -8,9 +8,17 @@ import {
   PlatformKeys,
   PlatformPermissionsBoundary,
   SegmentedNetwork,
+  VpcEndpointExemption,
 } from '../constructs';
-import { allowAutoScalingServiceLinkedRole, GpuModelEndpoint } from '../constructs/inference';
+import { allowAutoScalingServiceLinkedRole } from '../constructs/inference';
 import { malwareScanRoleArn } from './audit-stack';
+import {
+  releaseRoleName,
+  releaseRolePath,
+  roleArnFromName,
+  SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES,
+  workloadRoleName,
+} from './config/names';
 import { PlatformConfig, WorkloadConfig } from './config/platform-config';
 
 export interface PlatformStackProps extends StackProps {
@@ -51,36 +59,38 @@ export class PlatformStack extends Stack {
     });
 
     this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
-    // Break-glass admins, and SageMaker execution roles: SageMaker downloads model data and writes
-    // data capture with the execution role from outside the VPC. Only the network condition is
-    // lifted; each role's own policy still confines it to its prefix.
-    const exempt = [...config.adminPrincipalArns];
-    if (config.workloads.some((w) => w.kind === 'realtime-inference')) {
-      exempt.push(GpuModelEndpoint.executionRoleArnPattern());
-    }
+    const exemptions = vpcEndpointExemptionsFor(config);
+    const breakGlass = [...config.adminPrincipalArns];
     const shared = {
       serverAccessLogsBucket: this.accessLogs.bucket,
       requireVpcEndpoint: this.network.s3GatewayEndpoint,
-      vpcEndpointExemptPrincipalArns: exempt.length > 0 ? exempt : undefined,
     };
     const bucketName = (purpose: string) => `${config.platformName}-${purpose}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
     this.dataBucket = new EncryptedBucket(this, 'DataBucket', {
       ...shared,
+      vpcEndpointExemptPrincipalArns: breakGlass.length > 0 ? breakGlass : undefined,
+      vpcEndpointExemptions: exemptions.data.length > 0 ? exemptions.data : undefined,
       bucketName: bucketName('data'),
       encryptionKey: this.keys.data.key,
     });
     // GuardDuty scans the models bucket from outside the VPC (production profile only).
-    const modelsExempt = [
-      ...(shared.vpcEndpointExemptPrincipalArns ?? []),
-      ...(config.profile === 'production' ? [malwareScanRoleArn(config)] : []),
-    ];
+    const modelsBreakGlass = [...breakGlass, ...(config.profile === 'production' ? [malwareScanRoleArn(config)] : [])];
     this.modelsBucket = new EncryptedBucket(this, 'ModelsBucket', {
       ...shared,
-      vpcEndpointExemptPrincipalArns: modelsExempt.length > 0 ? modelsExempt : undefined,
+      vpcEndpointExemptPrincipalArns: modelsBreakGlass.length > 0 ? modelsBreakGlass : undefined,
+      vpcEndpointExemptions: exemptions.models,
       bucketName: bucketName('models'),
       encryptionKey: this.keys.models.key,
     });
 
+    // The reference platform's exemptions are its design (release uploads from CI, SageMaker's own
+    // downloads and captures): acknowledged here, where they are chosen, each listed in the warning.
+    for (const bucket of [this.dataBucket, this.modelsBucket]) {
+      Annotations.of(bucket).acknowledgeWarning(
+        'ztai:bucket-vpc-endpoint-exemptions',
+        'The platform names these exemptions itself (vpcEndpointExemptionsFor): exact roles, actions and prefixes.',
+      );
+    }
     this.network.admitS3Buckets(this.dataBucket.bucket, this.modelsBucket.bucket);
     this.boundary.capToBuckets(this.dataBucket.bucket, this.modelsBucket.bucket);
     this.boundary.capToKeys(...this.keys.all.map((k) => k.key));
@@ -97,6 +107,48 @@ export class PlatformStack extends Stack {
   public get availabilityZones(): string[] {
     return Array.from({ length: this.zoneCount }, (_, i) => Fn.select(i, Fn.getAzs()));
   }
+}
+
+/**
+ * The narrow exemptions of the platform buckets from their VPC-endpoint restriction: exact role ARNs
+ * (built from config, no cross-stack reference), exact actions, exact prefixes. Each role's own
+ * policy still confines it; the exemption only lifts the network condition, and only for these.
+ */
+export function vpcEndpointExemptionsFor(config: PlatformConfig): {
+  data: VpcEndpointExemption[];
+  models: VpcEndpointExemption[];
+} {
+  const roleArn = (path: string, name: string) => roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, path, name);
+  const models: VpcEndpointExemption[] = [
+    {
+      principalArns: [roleArn(releaseRolePath(config.platformName), releaseRoleName(config.platformName))],
+      // Single and multipart uploads (CreateMultipartUpload, UploadPart, CompleteMultipartUpload are s3:PutObject).
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      keyPrefixes: ['incoming/'],
+      reason: 'the release role uploads signed models and bundles to incoming/ from CI, outside the VPC',
+    },
+  ];
+  const data: VpcEndpointExemption[] = [];
+  for (const workload of config.workloads.filter((w) => w.kind === 'realtime-inference')) {
+    const role = roleArn(SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES, workloadRoleName(config.platformName, workload.name));
+    // SageMaker downloads model data with the execution role. Model containers in a VPC reach S3 through the
+    // S3 endpoint (https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html); whether the model download
+    // itself does is not documented, so the role keeps this narrow exemption: reads of its own approved prefix.
+    models.push({
+      principalArns: [role],
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+      keyPrefixes: [`approved/${workload.name}/`],
+      reason: `SageMaker downloads ${workload.name}'s model data with its execution role`,
+    });
+    // Data capture is written by SageMaker with the execution role, likewise not documented to cross the endpoint.
+    data.push({
+      principalArns: [role],
+      actions: ['s3:PutObject'],
+      keyPrefixes: [`workloads/${workload.name}/data-capture/`],
+      reason: `SageMaker writes ${workload.name}'s data capture with its execution role`,
+    });
+  }
+  return { data, models };
 }
 
 /** The interface endpoints the configured workloads need, and no more. */

@@ -53,16 +53,21 @@ export interface PlatformKeyProps {
    */
   readonly allowCloudWatchLogs?: boolean;
   /**
-   * Principals that administer the key (no cryptographic use).
+   * Principals that administer the key: the exact actions of `KEY_ADMIN` (constructs/private/perms.ts),
+   * no cryptographic use and no `kms:CreateGrant`.
    * @default - the account, so IAM policies decide who administers it
    */
   readonly admins?: iam.IPrincipal[];
 }
 
 /**
- * A customer-managed symmetric KMS key: rotation on, retained on stack deletion with the longest
- * pending window, and a key policy that keeps administration apart from use and narrows use to
- * this account, through named services.
+ * A customer-managed symmetric KMS key: rotation on, retained on stack deletion and update rollback
+ * with the longest pending window, and a key policy that keeps administration apart from use and
+ * narrows use to this account, through named services.
+ *
+ * Administration is an explicit list of actions (no `kms:Create*`, `kms:Get*` wildcards). Grants are
+ * use, not administration: `kms:CreateGrant` is allowed only to AWS services acting for principals of
+ * this account on resources they manage (`kms:GrantIsForAWSResource: true`, through a named service).
  */
 export class PlatformKey extends Construct {
   /** The underlying key. */
@@ -106,6 +111,9 @@ export class PlatformKey extends Construct {
             StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': viaServices },
           },
         }),
+        // The only way to create a grant on the key: an AWS service integrated with KMS (EBS, SageMaker…)
+        // creating it for a resource it manages for a principal of this account.
+        // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
         new iam.PolicyStatement({
           sid: 'GrantsForAwsManagedResources',
           principals: [new iam.AccountRootPrincipal()],
@@ -138,7 +146,9 @@ export class PlatformKey extends Construct {
       description: props.description ?? 'Zero-trust AI platform key',
       enableKeyRotation: true,
       pendingWindow: Duration.days(30),
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Retained on stack deletion and on update rollback; deleted when its own create rolls back,
+      // so a failed first deploy leaves nothing behind that blocks the retry.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       policy,
     });
     if (props.alias) {

@@ -10,64 +10,96 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
  * Systems Manager sessions).
  */
 export class PlatformEndpoint {
-  public static readonly STS = new PlatformEndpoint('sts', ec2.InterfaceVpcEndpointAwsService.STS, 'sts', () => ['*']);
-  public static readonly KMS = new PlatformEndpoint('kms', ec2.InterfaceVpcEndpointAwsService.KMS, 'kms', () => [
-    arn('kms', 'key/*'),
+  public static readonly STS = new PlatformEndpoint('sts', ec2.InterfaceVpcEndpointAwsService.STS, 'sts', () => ['*'], [
+    'sts',
   ]);
+  public static readonly KMS = new PlatformEndpoint(
+    'kms',
+    ec2.InterfaceVpcEndpointAwsService.KMS,
+    'kms',
+    () => [arn('kms', 'key/*')],
+    ['kms'],
+  );
   public static readonly CLOUDWATCH_LOGS = new PlatformEndpoint(
     'logs',
     ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     'logs',
     () => [arn('logs', 'log-group:*')],
+    ['logs'],
   );
   public static readonly CLOUDWATCH_MONITORING = new PlatformEndpoint(
     'monitoring',
     ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
     'cloudwatch',
     () => ['*'],
+    ['monitoring'],
   );
   public static readonly ECR_API = new PlatformEndpoint(
     'ecr.api',
     ec2.InterfaceVpcEndpointAwsService.ECR,
     'ecr',
     () => ['*'],
+    ['api.ecr'],
   );
   public static readonly ECR_DOCKER = new PlatformEndpoint(
     'ecr.dkr',
     ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
     'ecr',
     () => [arn('ecr', 'repository/*')],
+    ['dkr.ecr', '*.dkr.ecr'],
   );
   public static readonly SAGEMAKER_API = new PlatformEndpoint(
     'sagemaker.api',
     ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
     'sagemaker',
     () => [arn('sagemaker', '*')],
+    ['api.sagemaker'],
   );
   public static readonly SAGEMAKER_RUNTIME = new PlatformEndpoint(
     'sagemaker.runtime',
     ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
     'sagemaker',
     () => [arn('sagemaker', 'endpoint/*'), arn('sagemaker', 'inference-component/*')],
+    ['runtime.sagemaker'],
   );
-  public static readonly SSM = new PlatformEndpoint('ssm', ec2.InterfaceVpcEndpointAwsService.SSM, 'ssm', () => ['*']);
+  public static readonly SSM = new PlatformEndpoint('ssm', ec2.InterfaceVpcEndpointAwsService.SSM, 'ssm', () => ['*'], [
+    'ssm',
+  ]);
   public static readonly SSM_MESSAGES = new PlatformEndpoint(
     'ssmmessages',
     ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
     'ssmmessages',
     () => ['*'],
+    ['ssmmessages'],
   );
   public static readonly EC2_MESSAGES = new PlatformEndpoint(
     'ec2messages',
     ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
     'ec2messages',
     () => ['*'],
+    ['ec2messages'],
   );
   public static readonly EXECUTE_API = new PlatformEndpoint(
     'execute-api',
     ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
     'execute-api',
     () => [arn('execute-api', '*')],
+    ['*.execute-api'],
+  );
+
+  /**
+   * The EC2 API, for one call only: the CloudWatch agent on a GPU fleet instance reads its own tags
+   * (`ec2:DescribeTags`) to add the `AutoScalingGroupName` dimension to its GPU metrics, and drops every
+   * metric until that call succeeds (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html,
+   * `append_dimensions`). Its policy admits `ec2:DescribeTags` and nothing else.
+   */
+  public static readonly EC2 = new PlatformEndpoint(
+    'ec2',
+    ec2.InterfaceVpcEndpointAwsService.EC2,
+    'ec2',
+    () => ['*'],
+    ['ec2'],
+    ['ec2:DescribeTags'],
   );
 
   /** Endpoints every platform needs: identity, keys, logs and metrics. */
@@ -89,6 +121,7 @@ export class PlatformEndpoint {
     PlatformEndpoint.SSM,
     PlatformEndpoint.SSM_MESSAGES,
     PlatformEndpoint.EC2_MESSAGES,
+    PlatformEndpoint.EC2,
   ];
   /** Every endpoint the platform knows. */
   public static readonly ALL: readonly PlatformEndpoint[] = [
@@ -106,11 +139,31 @@ export class PlatformEndpoint {
     /** IAM action prefix of the calls that cross this endpoint. */
     public readonly actionPrefix: string,
     private readonly scope: () => string[],
+    /** Host names the service's clients resolve, without `.<region>.amazonaws.com`. */
+    private readonly hosts: readonly string[],
+    /** The actions the endpoint's policy admits. @default - every action of `actionPrefix` */
+    private readonly actions?: readonly string[],
   ) {}
+
+  /** The actions this endpoint's policy admits. */
+  public allowedActions(): string[] {
+    return this.actions ? [...this.actions] : [`${this.actionPrefix}:*`];
+  }
 
   /** The resources this endpoint's policy admits by default. */
   public defaultResources(): string[] {
     return this.scope();
+  }
+
+  /**
+   * The DNS names clients resolve to reach the service through this endpoint (its private DNS names,
+   * in the stack's region): the allow-list entries of the DNS firewall. From the service endpoints of
+   * https://docs.aws.amazon.com/general/latest/gr/aws-service-information.html (ECR: `api.ecr` is the
+   * name to use through PrivateLink, https://docs.aws.amazon.com/general/latest/gr/ecr.html; image pulls
+   * resolve `<account>.dkr.ecr.<region>.amazonaws.com`).
+   */
+  public dnsNames(): string[] {
+    return this.hosts.map((host) => `${host}.${Aws.REGION}.amazonaws.com`);
   }
 }
 

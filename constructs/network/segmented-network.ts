@@ -9,6 +9,7 @@ import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { PlatformKey } from '../keys/platform-key';
 import { acknowledgeFinding } from '../private/nag';
 import { PlatformValidationError, validateIntegerRange } from '../private/validation';
+import { DnsFirewall, dnsDomainProblem, platformBaseDomains } from './dns-firewall';
 import { PlatformEndpoint } from './platform-endpoint';
 
 /** Names of the subnet tiers (the `aws-cdk:subnet-name` tag of each subnet). */
@@ -84,14 +85,26 @@ export interface SegmentedNetworkProps {
    * @default false
    */
   readonly openInternetEgress?: boolean;
+  /**
+   * LEAVES DNS OPEN AS A PATH OUT: no DNS Firewall, so any host in the VPC can resolve (and so send
+   * data to) any domain through the Route 53 Resolver.
+   * @default false
+   */
+  readonly disableDnsFirewall?: boolean;
+  /**
+   * Domains the DNS Firewall resolves besides the platform's own (the interface endpoints' names, S3,
+   * the VPC's instance names): names or `*.`-wildcards, e.g. `bedrock-runtime.eu-west-1.amazonaws.com`.
+   * @default - none
+   */
+  readonly additionalAllowedDomains?: string[];
 }
 
 /**
  * A VPC segmented into isolated tiers (GPU compute, interface endpoints, data) with no internet
  * gateway and no NAT, network ACLs between tiers, flow logs of all traffic to an encrypted log
  * group, the default security group stripped, interface endpoints with least-privilege policies
- * reachable only from admitted workloads, and an S3 gateway endpoint that admits only the
- * platform's buckets.
+ * reachable only from admitted workloads, an S3 gateway endpoint that admits only the platform's
+ * buckets (and ECR's image layers), and a DNS Firewall that resolves only the platform's domains.
  */
 export class SegmentedNetwork extends Construct {
   public readonly vpc: ec2.Vpc;
@@ -105,6 +118,8 @@ export class SegmentedNetwork extends Construct {
   public readonly s3Peer: ec2.IPeer;
   /** Interface endpoints, by `PlatformEndpoint.name`. */
   public readonly interfaceEndpoints: ReadonlyMap<string, ec2.InterfaceVpcEndpoint>;
+  /** The DNS Firewall that resolves only the platform's domains (absent with `disableDnsFirewall`). */
+  public readonly dnsFirewall?: DnsFirewall;
 
   private readonly admittedBucketArns: string[] = [];
 
@@ -169,6 +184,7 @@ export class SegmentedNetwork extends Construct {
       interfaceEndpoints.set(endpoint.name, this.createInterfaceEndpoint(endpoint, props.kmsEndpointKeys));
     }
     this.interfaceEndpoints = interfaceEndpoints;
+    this.dnsFirewall = this.createDnsFirewall(props, endpoints);
   }
 
   /** Subnets of one tier. */
@@ -264,7 +280,40 @@ export class SegmentedNetwork extends Construct {
         `s3PrefixListId must look like 'pl-63a5400a', got '${props.s3PrefixListId}'`,
       );
     }
+    if (props.disableDnsFirewall && props.additionalAllowedDomains !== undefined) {
+      throw new PlatformValidationError(
+        this,
+        'additionalAllowedDomains is set but disableDnsFirewall is true: allowed domains need the DNS Firewall',
+      );
+    }
+    const domainProblems = (props.additionalAllowedDomains ?? []).flatMap((domain, i) => {
+      const problem = dnsDomainProblem(domain);
+      return problem ? [`additionalAllowedDomains[${i}] ${problem}`] : [];
+    });
+    if (domainProblems.length > 0) throw new PlatformValidationError(this, domainProblems.join('; '));
     return azCount;
+  }
+
+  /**
+   * Resolve only what the platform uses: the private DNS names of its interface endpoints, S3 (the
+   * gateway endpoint) and the VPC's instance names, plus `additionalAllowedDomains`.
+   */
+  private createDnsFirewall(props: SegmentedNetworkProps, endpoints: PlatformEndpoint[]): DnsFirewall | undefined {
+    if (props.disableDnsFirewall) {
+      Annotations.of(this).addWarningV2(
+        'ztai:network-dns-firewall-disabled',
+        'disableDnsFirewall is true: hosts in the VPC can resolve any domain, and DNS queries are a path out of the VPC.',
+      );
+      return undefined;
+    }
+    return new DnsFirewall(this, 'DnsFirewall', {
+      vpc: this.vpc,
+      allowedDomains: [
+        ...endpoints.flatMap((e) => e.dnsNames()),
+        ...platformBaseDomains(),
+        ...(props.additionalAllowedDomains ?? []),
+      ],
+    });
   }
 
   private declareEgressTier(): void {
@@ -299,7 +348,8 @@ export class SegmentedNetwork extends Construct {
     const logGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       encryptionKey: key,
       retention: props.flowLogsRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Retained on stack deletion and update rollback; deleted if its own create rolls back.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const role = new iam.Role(this, 'FlowLogRole', {
       description: 'VPC flow logs delivery to CloudWatch Logs',
@@ -391,13 +441,17 @@ export class SegmentedNetwork extends Construct {
       }),
     );
     if (ecrImagePulls) {
+      // Image layers are downloaded with URLs that ECR presigns with its own credentials, so the request's
+      // principal is not of this account: no aws:PrincipalAccount here. This is the minimal policy AWS gives
+      // for the S3 gateway endpoint of ECR pulls ("Minimum Amazon S3 bucket permissions for Amazon ECR",
+      // https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html): GetObject on the layer
+      // bucket of the region only.
       this.s3GatewayEndpoint.addToPolicy(
         new iam.PolicyStatement({
           sid: 'EcrImageLayers',
           principals: [new iam.AnyPrincipal()],
           actions: ['s3:GetObject'],
           resources: [ecrLayers],
-          conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
         }),
       );
     }
@@ -423,7 +477,7 @@ export class SegmentedNetwork extends Construct {
       new iam.PolicyStatement({
         sid: 'ThisAccountOnly',
         principals: [new iam.AnyPrincipal()],
-        actions: [`${endpoint.actionPrefix}:*`],
+        actions: endpoint.allowedActions(),
         resources,
         conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
       }),

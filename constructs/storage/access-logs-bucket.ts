@@ -10,7 +10,8 @@ export interface AccessLogsBucketProps {
 }
 
 /**
- * The target of S3 server access logs: versioned, retained, TLS-only, public access blocked.
+ * The target of S3 server access logs: versioned, retained (on stack deletion and update rollback),
+ * TLS-only, public access blocked.
  *
  * S3 delivers server access logs only to a bucket encrypted with SSE-S3, so this is the one
  * bucket of the platform without a customer key, and it cannot log to itself.
@@ -27,7 +28,8 @@ export class AccessLogsBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Retained on stack deletion and update rollback; deleted if its own create rolls back.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         {
           id: 'ArchiveAccessLogs',

@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +9,7 @@ import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { PlatformKey } from '../keys/platform-key';
 import * as perms from '../private/perms';
-import { PlatformValidationError } from '../private/validation';
+import { describeValue, PlatformValidationError } from '../private/validation';
 import { AccessLogsBucket } from './access-logs-bucket';
 
 /** S3 data-plane actions denied when a request does not arrive through the platform's VPC endpoint. */
@@ -22,6 +22,25 @@ const DATA_PLANE_ACTIONS = [
   's3:AbortMultipartUpload',
   's3:RestoreObject',
 ];
+
+/**
+ * A named, narrow exemption from an `EncryptedBucket`'s VPC-endpoint restriction: the principals may
+ * make these actions on these key prefixes from outside the endpoint, and nothing else.
+ */
+export interface VpcEndpointExemption {
+  /** Exact IAM role or user ARNs (no wildcards): what `aws:PrincipalArn` holds for their sessions. */
+  readonly principalArns: string[];
+  /**
+   * Exact S3 data-plane actions (e.g. `s3:PutObject`), no wildcards. Object actions apply to the
+   * objects under `keyPrefixes`; listing actions (`s3:ListBucket`…) to listings whose `s3:prefix`
+   * lies under `keyPrefixes`.
+   */
+  readonly actions: string[];
+  /** Key prefixes: path segments ending in `/` (e.g. `incoming/`), without wildcards. */
+  readonly keyPrefixes: string[];
+  /** Why the principals reach the bucket from outside the VPC endpoint (shown in the synth warning). */
+  readonly reason: string;
+}
 
 export interface EncryptedBucketProps {
   /**
@@ -38,18 +57,28 @@ export interface EncryptedBucketProps {
   readonly serverAccessLogsPrefix?: string;
   /**
    * Deny every data-plane request (object reads, writes, deletes, listings) that does not arrive
-   * through this VPC endpoint, except from AWS services acting for the platform and the principals
-   * in `vpcEndpointExemptPrincipalArns`.
+   * through this VPC endpoint, except from AWS services acting for the platform, the break-glass
+   * principals of `vpcEndpointExemptPrincipalArns` and the narrow exemptions of `vpcEndpointExemptions`.
    * @default - requests are not restricted by network path
    */
   readonly requireVpcEndpoint?: ec2.IVpcEndpoint;
   /**
-   * Principals allowed to reach the bucket from outside the VPC endpoint: administrators and
-   * break-glass roles, by ARN or ARN pattern (`arn:aws:iam::<account>:role/admin/*`).
+   * Break-glass principals allowed every data-plane action from outside the VPC endpoint:
+   * administrators and break-glass roles, by ARN or ARN pattern (`arn:aws:iam::<account>:role/admin/*`).
+   * For anything narrower (a CI role uploading to one prefix) use `vpcEndpointExemptions`.
    * Only with `requireVpcEndpoint`.
    * @default - none
    */
   readonly vpcEndpointExemptPrincipalArns?: string[];
+  /**
+   * Named, narrow exemptions from the VPC-endpoint restriction: exact principals may make exactly
+   * these actions on exactly these key prefixes from outside the endpoint; anything else they ask
+   * from outside the endpoint stays denied. Each exemption costs one bucket-policy statement (its
+   * prefixes), plus one per distinct set of actions; the bucket policy holds at most 20 KB
+   * (about 15 exemptions beside the platform's other statements). Only with `requireVpcEndpoint`.
+   * @default - none
+   */
+  readonly vpcEndpointExemptions?: VpcEndpointExemption[];
   /** Lifecycle rules. @default - none */
   readonly lifecycleRules?: s3.LifecycleRule[];
   /** Turn on S3 Object Lock (write-once objects); the default retention is set by `objectLockDefaultRetention`. @default false */
@@ -60,9 +89,11 @@ export interface EncryptedBucketProps {
 
 /**
  * An S3 bucket that holds nothing in the clear and loses nothing: SSE-KMS with a customer key and
- * S3 Bucket Keys, all public access blocked, ACLs disabled, TLS 1.2+ required, uploads with any
- * other key denied, versioned, retained on stack deletion, server access logs to a log bucket, and
- * optionally reachable only through the platform's S3 gateway endpoint.
+ * S3 Bucket Keys (the default encryption of every upload that names none), all public access
+ * blocked, ACLs disabled, TLS 1.2+ required, uploads that ask for another encryption or another key
+ * denied, versioned, retained on stack deletion and update rollback, server access logs to a log
+ * bucket, and optionally reachable only through the platform's S3 gateway endpoint (with break-glass
+ * principals and named, narrow exemptions).
  */
 export class EncryptedBucket extends Construct {
   /** The bucket. */
@@ -76,11 +107,9 @@ export class EncryptedBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
     super(scope, id);
-    if (props.vpcEndpointExemptPrincipalArns && !props.requireVpcEndpoint) {
-      throw new PlatformValidationError(
-        this,
-        'vpcEndpointExemptPrincipalArns is set but requireVpcEndpoint is not: exemptions only make sense with an endpoint restriction',
-      );
+    const exemptionProblems = this.validateVpcEndpointExemptions(props);
+    if (exemptionProblems.length > 0) {
+      throw new PlatformValidationError(this, exemptionProblems.join('; '));
     }
     if (props.objectLockDefaultRetention && !props.objectLockEnabled) {
       throw new PlatformValidationError(
@@ -103,7 +132,9 @@ export class EncryptedBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Retained on stack deletion and update rollback; deleted if its own create rolls back, so a
+      // failed first deploy leaves no bucket whose fixed name blocks the retry.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: props.serverAccessLogsPrefix ?? `${this.node.addr}/`,
       lifecycleRules: props.lifecycleRules,
@@ -115,55 +146,8 @@ export class EncryptedBucket extends Construct {
     this.bucketName = this.bucket.bucketName;
     this.grantArn = props.bucketName ? `arn:${Aws.PARTITION}:s3:::${props.bucketName}` : this.bucket.bucketArn;
 
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyUploadsNotEncryptedWithSse-Kms',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects('*')],
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-      }),
-    );
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyUploadsWithAnotherKey',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects('*')],
-        conditions: {
-          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.encryptionKey.keyArn },
-        },
-      }),
-    );
-
-    if (props.requireVpcEndpoint) {
-      const exempt = props.vpcEndpointExemptPrincipalArns ?? [];
-      for (const arn of exempt) {
-        if (!Token.isUnresolved(arn) && !/^arn:[a-z-]+:(iam|sts)::(\d{12}|\*):/.test(arn)) {
-          throw new PlatformValidationError(
-            this,
-            `vpcEndpointExemptPrincipalArns must hold IAM or STS principal ARNs (arn:aws:iam::<account>:role/...), got '${arn}'`,
-          );
-        }
-      }
-      const conditions: Record<string, Record<string, unknown>> = {
-        StringNotEquals: { 'aws:SourceVpce': props.requireVpcEndpoint.vpcEndpointId },
-        BoolIfExists: { 'aws:PrincipalIsAWSService': 'false', 'aws:ViaAWSService': 'false' },
-      };
-      if (exempt.length > 0) conditions.ArnNotLike = { 'aws:PrincipalArn': exempt };
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'DenyDataAccessOutsideThePlatformVpcEndpoint',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: DATA_PLANE_ACTIONS,
-          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-          conditions,
-        }),
-      );
-    }
+    this.denyUploadsWithTheWrongEncryption();
+    if (props.requireVpcEndpoint) this.requireVpcEndpoint(props.requireVpcEndpoint, props);
   }
 
   /** Read (every version) of the objects under `prefix`, and listing of that prefix only. */
@@ -212,14 +196,213 @@ export class EncryptedBucket extends Construct {
     return grant;
   }
 
-  private validatePrefix(method: string, prefix: string): string {
-    if (Token.isUnresolved(prefix)) return prefix;
-    if (!/^([A-Za-z0-9!_.'()-]+\/)+$/.test(prefix) || prefix.split('/').some((seg) => seg === '.' || seg === '..')) {
-      throw new PlatformValidationError(
-        this,
-        `${method}: prefix must be one or more path segments ending in '/', without wildcards or '..' (e.g. 'workloads/fraud/'), got '${prefix}'`,
+  /**
+   * Deny an upload that ASKS for the wrong encryption; never one that asks for none. A request
+   * without SSE headers gets the bucket's default encryption (SSE-KMS with its own key, S3 Bucket
+   * Keys): https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html.
+   * UploadPart and CompleteMultipartUpload (authorized as s3:PutObject) carry no SSE headers: a
+   * multipart upload's encryption is set by CreateMultipartUpload
+   * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html), so a deny on a MISSING
+   * header (`…IfExists`) would refuse every multipart upload and every large copy.
+   */
+  private denyUploadsWithTheWrongEncryption(): void {
+    const objects = this.bucket.arnForObjects('*');
+    const sse = 's3:x-amz-server-side-encryption';
+    const sseKey = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+    const deny = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:PutObject'],
+          resources: [objects],
+          conditions,
+        }),
+      );
+    // A header asking for anything but SSE-KMS (AES256, aws:kms:dsse…).
+    deny('DenyUploadsNotEncryptedWithSse-Kms', { Null: { [sse]: 'false' }, StringNotEquals: { [sse]: 'aws:kms' } });
+    // A header naming another key.
+    deny('DenyUploadsWithAnotherKey', {
+      Null: { [sseKey]: 'false' },
+      StringNotEquals: { [sseKey]: this.encryptionKey.keyArn },
+    });
+    // `aws:kms` WITHOUT a key id: S3 then encrypts with the AWS managed key aws/s3, not the bucket's key
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, x-amz-server-side-encryption-aws-kms-key-id).
+    deny('DenyKmsUploadsThatDoNotNameTheKey', { Null: { [sse]: 'false', [sseKey]: 'true' } });
+  }
+
+  /**
+   * The bucket-wide deny of data-plane requests from outside the endpoint (break-glass principals and
+   * AWS services acting for the platform excepted), and the denies that keep each narrow exemption's
+   * principals, outside the endpoint, to its actions (one statement per distinct set of actions) on its
+   * prefixes (one statement per exemption).
+   */
+  private requireVpcEndpoint(endpoint: ec2.IVpcEndpoint, props: EncryptedBucketProps): void {
+    const breakGlass = props.vpcEndpointExemptPrincipalArns ?? [];
+    const exemptions = props.vpcEndpointExemptions ?? [];
+    const outsideTheEndpoint = {
+      StringNotEquals: { 'aws:SourceVpce': endpoint.vpcEndpointId },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false', 'aws:ViaAWSService': 'false' },
+    };
+    const exempt = [...breakGlass, ...exemptions.flatMap((e) => e.principalArns)];
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDataAccessOutsideThePlatformVpcEndpoint',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: DATA_PLANE_ACTIONS,
+        resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+        conditions:
+          exempt.length > 0
+            ? { ...outsideTheEndpoint, ArnNotLike: { 'aws:PrincipalArn': exempt } }
+            : outsideTheEndpoint,
+      }),
+    );
+    // Outside the endpoint, an exempt principal makes only its exemption's actions. Exemptions with the same
+    // actions share this statement (the bucket policy holds at most 20 KB, and every real-time workload
+    // adds one exemption with the same actions).
+    const byActions = new Map<string, { actions: string[]; principalArns: string[] }>();
+    for (const exemption of exemptions) {
+      const actions = [...new Set(exemption.actions)].sort();
+      const group = byActions.get(actions.join(',')) ?? { actions, principalArns: [] };
+      group.principalArns.push(...exemption.principalArns);
+      byActions.set(actions.join(','), group);
+    }
+    [...byActions.values()].forEach((group, i) => {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `VpceExemptionsDenyOtherActions${i + 1}`,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          notActions: group.actions,
+          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+          conditions: { ...outsideTheEndpoint, ArnEquals: { 'aws:PrincipalArn': group.principalArns } },
+        }),
+      );
+    });
+    // ... and only on its prefixes: objects outside them (NotResource), and listings whose s3:prefix is not
+    // under them (a listing's resource is the bucket; object requests carry no s3:prefix).
+    exemptions.forEach((exemption, i) => {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `VpceExemption${i + 1}DenyOtherPrefixes`,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: exemption.actions,
+          notResources: exemption.keyPrefixes.map((p) => this.bucket.arnForObjects(`${p}*`)),
+          conditions: {
+            ...outsideTheEndpoint,
+            ArnEquals: { 'aws:PrincipalArn': exemption.principalArns },
+            StringNotLikeIfExists: { 's3:prefix': exemption.keyPrefixes.map((p) => `${p}*`) },
+          },
+        }),
+      );
+    });
+    if (exemptions.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'ztai:bucket-vpc-endpoint-exemptions',
+        `${exemptions.length} named exemption(s) let exact principals reach this bucket from outside its VPC endpoint: ` +
+          exemptions.map((e) => `${e.actions.join(', ')} on ${e.keyPrefixes.join(', ')} (${e.reason})`).join('; '),
       );
     }
+  }
+
+  /** Every problem with the VPC-endpoint exemptions, each naming the field, the value and what is allowed. */
+  private validateVpcEndpointExemptions(props: EncryptedBucketProps): string[] {
+    const problems: string[] = [];
+    const breakGlass = props.vpcEndpointExemptPrincipalArns;
+    const exemptions = props.vpcEndpointExemptions;
+    if ((breakGlass || exemptions) && !props.requireVpcEndpoint) {
+      const field = breakGlass ? 'vpcEndpointExemptPrincipalArns' : 'vpcEndpointExemptions';
+      problems.push(
+        `${field} is set but requireVpcEndpoint is not: exemptions only make sense with an endpoint restriction`,
+      );
+    }
+    for (const arn of breakGlass ?? []) {
+      if (!Token.isUnresolved(arn) && !/^arn:[a-z-]+:(iam|sts)::(\d{12}|\*):/.test(arn)) {
+        problems.push(
+          `vpcEndpointExemptPrincipalArns must hold IAM or STS principal ARNs (arn:aws:iam::<account>:role/...), got '${arn}'`,
+        );
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const arn of breakGlass ?? []) seen.set(arn, 'vpcEndpointExemptPrincipalArns');
+    (exemptions ?? []).forEach((e, i) => {
+      const field = `vpcEndpointExemptions[${i}]`;
+      if (!e.reason || e.reason.trim().length === 0) {
+        problems.push(
+          `${field}.reason must say why these principals reach the bucket from outside the endpoint, got ${describeValue(e.reason)}`,
+        );
+      }
+      for (const [name, list] of [
+        ['principalArns', e.principalArns],
+        ['actions', e.actions],
+        ['keyPrefixes', e.keyPrefixes],
+      ] as const) {
+        if (!Array.isArray(list) || list.length === 0)
+          problems.push(`${field}.${name} must name at least one, got ${describeValue(list)}`);
+      }
+      for (const arn of e.principalArns ?? []) {
+        if (!EXACT_PRINCIPAL_ARN.test(withTokensAs(arn, 'TOKEN'))) {
+          problems.push(
+            `${field}.principalArns must hold exact IAM role or user ARNs without wildcards ` +
+              `(arn:<partition>:iam::<account>:role/<path/><name>), got '${arn}'`,
+          );
+        } else if (seen.has(arn)) {
+          problems.push(
+            `${field}.principalArns: '${arn}' is already exempted by ${seen.get(arn)}; give each principal one exemption ` +
+              '(merge the actions and prefixes), and never both a narrow and a break-glass exemption',
+          );
+        }
+        seen.set(arn, field);
+      }
+      for (const action of e.actions ?? []) {
+        if (!/^s3:[A-Za-z]+$/.test(action) || !DATA_PLANE_ACTIONS.some((pattern) => globMatches(pattern, action))) {
+          problems.push(
+            `${field}.actions must hold exact S3 data-plane actions without wildcards (e.g. 's3:GetObject', 's3:PutObject', ` +
+              `'s3:ListBucket'; any of ${DATA_PLANE_ACTIONS.join(', ')}), got '${action}'`,
+          );
+        }
+      }
+      for (const prefix of e.keyPrefixes ?? []) {
+        const problem = prefixProblem(prefix);
+        if (problem) problems.push(`${field}.keyPrefixes: ${problem}`);
+      }
+    });
+    return problems;
+  }
+
+  private validatePrefix(method: string, prefix: string): string {
+    const problem = prefixProblem(prefix);
+    if (problem) throw new PlatformValidationError(this, `${method}: ${problem}`);
     return prefix;
   }
+}
+
+/** An exact IAM role or user ARN (tokens shown as `TOKEN`): no wildcards anywhere. */
+const EXACT_PRINCIPAL_ARN =
+  /^(TOKEN|arn:([a-z-]+|TOKEN):iam::(\d{12}|TOKEN):(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
+
+/** Why a key prefix is not a plain prefix, or undefined. Tokens are checked at deploy time. */
+function prefixProblem(prefix: string): string | undefined {
+  if (Token.isUnresolved(prefix)) return undefined;
+  if (!/^([A-Za-z0-9!_.'()-]+\/)+$/.test(prefix) || prefix.split('/').some((seg) => seg === '.' || seg === '..')) {
+    return `prefix must be one or more path segments ending in '/', without wildcards or '..' (e.g. 'workloads/fraud/'), got '${prefix}'`;
+  }
+  return undefined;
+}
+
+/** The string with each token replaced by `placeholder`, so its literal shape can be checked. */
+function withTokensAs(value: string, placeholder: string): string {
+  if (!Token.isUnresolved(value)) return value;
+  return Tokenization.reverseString(value)
+    .mapTokens({ mapToken: () => placeholder })
+    .join(new StringConcat());
+}
+
+/** Whether an IAM action pattern (`s3:GetObject*`) covers an exact action. */
+function globMatches(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+  return regex.test(action);
 }

@@ -2,10 +2,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KeyUsageService, PlatformKey, PlatformKeys } from '../../../constructs';
+import * as perms from '../../../constructs/private/perms';
+import { ACCOUNT, CfnResolver, evaluate, REGION, RoleUnderTest } from '../../helpers/iam-eval';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newStack, resourcesOfType } from '../../helpers/stacks';
 
-const ADMIN_ONLY = ['kms:Create*', 'kms:ScheduleKeyDeletion', 'kms:Put*'];
+const ADMIN_ONLY = ['kms:CreateAlias', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy'];
 const USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'];
 
 describe('PlatformKey with no props', () => {
@@ -15,10 +17,27 @@ describe('PlatformKey with no props', () => {
   const [, key] = resourcesOfType(template.toJSON(), 'AWS::KMS::Key')[0];
   const statements: any[] = key.Properties!.KeyPolicy.Statement;
 
-  test('rotates, waits the longest pending window and is retained', () => {
+  test('rotates, waits the longest pending window and is retained (except when its own create rolls back)', () => {
     expect(key.Properties).toMatchObject({ EnableKeyRotation: true, PendingWindowInDays: 30 });
-    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(key.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  test('administration is an explicit list: no wildcard, no grant, no cryptographic use', () => {
+    const admin = statements.find((s) => s.Sid === 'KeyAdministration');
+    expect(admin.Action).toEqual(perms.KEY_ADMIN);
+    for (const action of admin.Action) expect(action).toMatch(/^kms:[A-Za-z]+$/);
+    for (const forbidden of ['kms:CreateGrant', 'kms:GetPublicKey', 'kms:Decrypt', 'kms:Sign', 'kms:ReplicateKey']) {
+      expect(admin.Action).not.toContain(forbidden);
+    }
+    // Nowhere in the key policy: kms:Create*, kms:Get*, kms:* or any other administration wildcard.
+    const all = statements.flatMap((s) => [s.Action].flat());
+    expect(
+      all.filter((a: string) => a.endsWith('*') && !['kms:ReEncrypt*', 'kms:GenerateDataKey*'].includes(a)),
+    ).toEqual([]);
+    // CreateGrant appears once: for AWS resources only.
+    const grants = statements.filter((s) => [s.Action].flat().includes('kms:CreateGrant'));
+    expect(grants.map((s) => s.Sid)).toEqual(['GrantsForAwsManagedResources']);
   });
 
   test('separates administration from use', () => {
@@ -48,6 +67,68 @@ describe('PlatformKey with no props', () => {
 
   test('passes every cdk-nag pack', () => {
     expect(describeFindings(nagFindings(stack))).toBe('');
+  });
+});
+
+describe('PlatformKey policy, evaluated as KMS evaluates it', () => {
+  let keyPolicy: unknown;
+  let keyArn: string;
+  // An administrator of the account whose own policy allows every KMS action: the key policy decides.
+  const admin: RoleUnderTest = {
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/key-admin`,
+    identityPolicies: [
+      {
+        name: 'AllKms',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] },
+      },
+    ],
+    tags: {},
+  };
+  const s3 = `s3.${REGION}.amazonaws.com`;
+  const call = (action: string, context: Record<string, string> = {}) =>
+    evaluate({
+      role: admin,
+      action,
+      resourceArn: keyArn,
+      resourcePolicy: keyPolicy,
+      context: { 'kms:CallerAccount': ACCOUNT, ...context },
+    });
+
+  beforeAll(() => {
+    const { app, stack } = newStack();
+    new PlatformKey(stack, 'Key');
+    const resolver = new CfnResolver(app);
+    const [keyId] = resolver.find('Test', 'AWS::KMS::Key', 'Key');
+    keyPolicy = resolver.resolve('Test', resolver.template('Test').Resources[keyId].Properties!.KeyPolicy);
+    keyArn = resolver.resolve('Test', { 'Fn::GetAtt': [keyId, 'Arn'] });
+  });
+
+  test('an account principal cannot create a grant for itself (no kms:GrantIsForAWSResource)', async () => {
+    await expect(call('kms:CreateGrant')).resolves.not.toBe('Allowed');
+    await expect(
+      call('kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'false', 'kms:ViaService': s3 }),
+    ).resolves.not.toBe('Allowed');
+  });
+
+  test('an AWS service creates a grant for a resource it manages for the account, through a named service', async () => {
+    await expect(call('kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': s3 })).resolves.toBe(
+      'Allowed',
+    );
+    await expect(
+      call('kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': `ec2.${REGION}.amazonaws.com` }),
+    ).resolves.not.toBe('Allowed');
+  });
+
+  test('administration stays with the account (IAM decides who): policy, tags, rotation, deletion', async () => {
+    for (const action of ['kms:PutKeyPolicy', 'kms:TagResource', 'kms:EnableKeyRotation', 'kms:ScheduleKeyDeletion']) {
+      await expect(call(action)).resolves.toBe('Allowed');
+    }
+  });
+
+  test('administration is not use: no decrypt or public key outside a named service', async () => {
+    await expect(call('kms:Decrypt')).resolves.not.toBe('Allowed');
+    await expect(call('kms:GetPublicKey')).resolves.not.toBe('Allowed');
+    await expect(call('kms:Decrypt', { 'kms:ViaService': s3 })).resolves.toBe('Allowed');
   });
 });
 

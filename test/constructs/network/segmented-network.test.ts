@@ -3,7 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EGRESS_TIER_TAG, PlatformEndpoint, SegmentedNetwork } from '../../../constructs';
+import { DnsFirewall, EGRESS_TIER_TAG, PlatformEndpoint, SegmentedNetwork } from '../../../constructs';
+import { ACCOUNT, CfnResolver, evaluate, REGION, RoleUnderTest, vpcEndpointPolicy } from '../../helpers/iam-eval';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newStack, resourcesOfType } from '../../helpers/stacks';
 
@@ -54,7 +55,11 @@ describe('SegmentedNetwork with no props', () => {
       KmsKeyId: Match.anyValue(),
       RetentionInDays: 365,
     });
-    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    // Retained on delete and update rollback, deleted when its own create rolls back (retryable first deploy).
+    template.hasResource('AWS::Logs::LogGroup', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -117,6 +122,20 @@ describe('SegmentedNetwork with no props', () => {
     }
   });
 
+  test('the EC2 API endpoint admits ec2:DescribeTags only (the CloudWatch agent reading its tags), every other endpoint its whole service', () => {
+    const policies = resourcesOfType(json, 'AWS::EC2::VPCEndpoint')
+      .filter(([, e]) => e.Properties!.VpcEndpointType === 'Interface')
+      .map(([, e]) => ({
+        service: JSON.stringify(e.Properties!.ServiceName),
+        statement: e.Properties!.PolicyDocument.Statement[0],
+      }));
+    const ec2Api = policies.filter((p) => p.service.endsWith('.ec2"]]}'));
+    expect(ec2Api).toHaveLength(1);
+    expect(ec2Api[0].statement.Action).toBe('ec2:DescribeTags');
+    for (const p of policies.filter((x) => x !== ec2Api[0]))
+      expect(String(p.statement.Action)).toMatch(/^[a-z0-9-]+:\*$/);
+  });
+
   test('scopes service endpoints to this account’s resources where the service allows it', () => {
     const byService = (suffix: string) =>
       resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(([, e]) =>
@@ -149,15 +168,260 @@ describe('SegmentedNetwork with no props', () => {
         Condition: { StringNotEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
       }),
     );
-    // ECR image layers (an AWS-owned bucket) are the only foreign bucket reachable.
+    // ECR image layers (an AWS-owned bucket) are the only foreign bucket reachable: GetObject on the
+    // region's layer bucket, for any principal (ECR presigns the layer URLs with its own credentials).
     const allows = statements.filter((s: any) => s.Effect === 'Allow');
-    expect(allows).toHaveLength(1);
-    expect(JSON.stringify(allows[0].Resource)).toContain('starport-layer-bucket');
+    expect(allows).toEqual([
+      {
+        Sid: 'EcrImageLayers',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 's3:GetObject',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':s3:::prod-', { Ref: 'AWS::Region' }, '-starport-layer-bucket/*'],
+          ],
+        },
+      },
+    ]);
   });
 
   test('passes every cdk-nag pack with no unacknowledged finding', () => {
     const findings = nagFindings(stack);
     expect(describeFindings(findings)).toBe('');
+  });
+});
+
+describe('SegmentedNetwork S3 gateway endpoint and ECR image layers, evaluated', () => {
+  const ECR_ACCOUNT = '999988887777';
+  let gateway: { id: string; policy: unknown };
+  // Whoever makes the request: the endpoint policy is what is evaluated here, so the identity allows all S3.
+  const anyS3: RoleUnderTest = {
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/fleet`,
+    identityPolicies: [
+      {
+        name: 'AllS3',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+      },
+    ],
+    tags: {},
+  };
+  const request = (action: string, resourceArn: string, principalAccount: string, resourceAccount: string) =>
+    evaluate({
+      role: anyS3,
+      action,
+      resourceArn,
+      viaVpcEndpoint: gateway,
+      context: { 'aws:PrincipalAccount': principalAccount, 'aws:ResourceAccount': resourceAccount },
+    });
+  const layer = `arn:aws:s3:::prod-${REGION}-starport-layer-bucket/sha256-layer`;
+
+  beforeAll(() => {
+    const { app, stack } = newStack();
+    new SegmentedNetwork(stack, 'Network');
+    const resolver = new CfnResolver(app);
+    const [gatewayId] = resolver
+      .find('Test', 'AWS::EC2::VPCEndpoint')
+      .filter((id) => resolver.template('Test').Resources[id].Properties.VpcEndpointType === 'Gateway');
+    gateway = {
+      id: resolver.resolve('Test', { Ref: gatewayId }),
+      policy: vpcEndpointPolicy(resolver, 'Test', gatewayId),
+    };
+  });
+
+  test('a layer download presigned by ECR (a principal of another account) is Allowed', async () => {
+    await expect(request('s3:GetObject', layer, ECR_ACCOUNT, ECR_ACCOUNT)).resolves.toBe('Allowed');
+  });
+
+  test('a layer download by a principal of this account is Allowed', async () => {
+    await expect(request('s3:GetObject', layer, ACCOUNT, ECR_ACCOUNT)).resolves.toBe('Allowed');
+  });
+
+  test('any other bucket of another account is Denied, reads and writes alike', async () => {
+    await expect(request('s3:GetObject', 'arn:aws:s3:::exfil-bucket/x', ECR_ACCOUNT, ECR_ACCOUNT)).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request('s3:PutObject', 'arn:aws:s3:::exfil-bucket/x', ACCOUNT, ECR_ACCOUNT)).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  test('the layer bucket admits only GetObject, and only the layer bucket of this region', async () => {
+    await expect(request('s3:PutObject', layer, ACCOUNT, ECR_ACCOUNT)).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      request('s3:GetObject', 'arn:aws:s3:::prod-us-east-1-starport-layer-bucket/x', ECR_ACCOUNT, ECR_ACCOUNT),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
+});
+
+/** Resolve a template value to the strings CloudFormation would see in REGION. */
+function resolvedDomains(app: ReturnType<typeof newStack>['app'], logicalIdPrefix: string): string[] {
+  const resolver = new CfnResolver(app);
+  const [id] = resolver.find('Test', 'AWS::Route53Resolver::FirewallDomainList', logicalIdPrefix);
+  return resolver.resolve('Test', resolver.template('Test').Resources[id].Properties!.Domains);
+}
+
+describe('SegmentedNetwork DNS Firewall', () => {
+  let app: ReturnType<typeof newStack>['app'];
+  let stack: Stack;
+  let json: any;
+
+  beforeAll(() => {
+    ({ app, stack } = newStack());
+    new SegmentedNetwork(stack, 'Network');
+    json = Template.fromStack(stack).toJSON();
+  });
+
+  test('is associated with the VPC (mutation protection off by default, so a failed create can roll back)', () => {
+    const associations = resourcesOfType(json, 'AWS::Route53Resolver::FirewallRuleGroupAssociation');
+    expect(associations).toHaveLength(1);
+    expect(associations[0][1].Properties).toEqual({
+      FirewallRuleGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^NetworkDnsFirewall/), 'Id'] },
+      VpcId: { Ref: expect.stringMatching(/^Network[0-9A-F]{8}$/) },
+      Priority: 101,
+      MutationProtection: 'DISABLED',
+    });
+    const [vpcId] = resourcesOfType(json, 'AWS::EC2::VPC')[0];
+    expect(associations[0][1].Properties.VpcId).toEqual({ Ref: vpcId });
+  });
+
+  test('ALLOWs the allow-list first, then BLOCKs every other domain (*) with NODATA', () => {
+    const [[, group]] = resourcesOfType(json, 'AWS::Route53Resolver::FirewallRuleGroup');
+    const lists = Object.fromEntries(
+      resourcesOfType(json, 'AWS::Route53Resolver::FirewallDomainList').map(([id, l]) => [id, l.Properties.Domains]),
+    );
+    const rules = [...group.Properties.FirewallRules].sort((a: any, b: any) => a.Priority - b.Priority);
+    expect(rules).toEqual([
+      {
+        Action: 'ALLOW',
+        Priority: 100,
+        FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/AllowedDomains/), 'Id'] },
+        FirewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN',
+      },
+      {
+        Action: 'BLOCK',
+        Priority: 200,
+        FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/AllDomains/), 'Id'] },
+        BlockResponse: 'NODATA',
+      },
+    ]);
+    // The block rule catches every domain: its list is exactly '*'.
+    expect(lists[rules[1].FirewallDomainListId['Fn::GetAtt'][0]]).toEqual(['*']);
+    expect(lists[rules[0].FirewallDomainListId['Fn::GetAtt'][0]]).not.toContain('*');
+  });
+
+  test('allows exactly the names of the platform’s endpoints, S3 and the VPC’s instance names, in the region', () => {
+    const r = REGION;
+    expect(resolvedDomains(app, 'NetworkDnsFirewallAllowedDomains').sort()).toEqual(
+      [
+        `sts.${r}.amazonaws.com`,
+        `kms.${r}.amazonaws.com`,
+        `logs.${r}.amazonaws.com`,
+        `monitoring.${r}.amazonaws.com`,
+        `api.sagemaker.${r}.amazonaws.com`,
+        `runtime.sagemaker.${r}.amazonaws.com`,
+        `api.ecr.${r}.amazonaws.com`,
+        `dkr.ecr.${r}.amazonaws.com`,
+        `*.dkr.ecr.${r}.amazonaws.com`,
+        `ssm.${r}.amazonaws.com`,
+        `ssmmessages.${r}.amazonaws.com`,
+        `ec2.${r}.amazonaws.com`,
+        `ec2messages.${r}.amazonaws.com`,
+        `*.execute-api.${r}.amazonaws.com`,
+        `s3.${r}.amazonaws.com`,
+        `*.s3.${r}.amazonaws.com`,
+        `*.${r}.compute.internal`,
+        '*.ec2.internal',
+      ].sort(),
+    );
+  });
+
+  test('allows no name of an endpoint the network does not have', () => {
+    const { app: other, stack: baseline } = newStack();
+    new SegmentedNetwork(baseline, 'Network', { interfaceEndpoints: PlatformEndpoint.BASELINE });
+    const domains = resolvedDomains(other, 'NetworkDnsFirewallAllowedDomains');
+    expect(domains).toContain(`kms.${REGION}.amazonaws.com`);
+    for (const absent of ['sagemaker', 'ecr', 'ssm', 'execute-api']) {
+      expect(domains.filter((d) => d.includes(absent))).toEqual([]);
+    }
+  });
+
+  test('additionalAllowedDomains are added to the allow-list', () => {
+    const { app: other, stack: extra } = newStack();
+    new SegmentedNetwork(extra, 'Network', {
+      additionalAllowedDomains: ['bedrock-runtime.eu-west-1.amazonaws.com', '*.internal.example.com'],
+    });
+    expect(resolvedDomains(other, 'NetworkDnsFirewallAllowedDomains')).toEqual(
+      expect.arrayContaining(['bedrock-runtime.eu-west-1.amazonaws.com', '*.internal.example.com']),
+    );
+  });
+
+  test('passes every cdk-nag pack', () => {
+    const findings = nagFindings(stack).filter((f) => f.path.includes('DnsFirewall'));
+    expect(describeFindings(findings)).toBe('');
+  });
+
+  test('disableDnsFirewall leaves it out, loudly', () => {
+    const { stack: open } = newStack();
+    new SegmentedNetwork(open, 'Network', { disableDnsFirewall: true });
+    const template = Template.fromStack(open);
+    for (const type of [
+      'AWS::Route53Resolver::FirewallRuleGroupAssociation',
+      'AWS::Route53Resolver::FirewallRuleGroup',
+      'AWS::Route53Resolver::FirewallDomainList',
+    ]) {
+      template.resourceCountIs(type, 0);
+    }
+    Annotations.fromStack(open).hasWarning('/Test/Network', Match.stringLikeRegexp('DNS queries are a path out'));
+    // And without it, no such warning.
+    Annotations.fromStack(stack).hasNoWarning('/Test/Network', Match.stringLikeRegexp('DNS'));
+  });
+
+  test('DnsFirewall: mutation protection is opt-in (a protected association cannot be rolled back)', () => {
+    const { stack: s } = newStack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0, subnetConfiguration: [] });
+    new DnsFirewall(s, 'Off', { vpc, allowedDomains: ['kms.eu-west-1.amazonaws.com'] });
+    new DnsFirewall(s, 'On', { vpc, allowedDomains: ['kms.eu-west-1.amazonaws.com'], mutationProtection: true });
+    const associations = Object.values(
+      Template.fromStack(s).findResources('AWS::Route53Resolver::FirewallRuleGroupAssociation'),
+    ).map((r) => r.Properties.MutationProtection);
+    expect(associations.sort()).toEqual(['DISABLED', 'ENABLED']);
+  });
+
+  test.each([
+    [
+      { additionalAllowedDomains: ['*'] },
+      /additionalAllowedDomains\[0\] must be a domain name of at least two labels.* got '\*'/,
+    ],
+    [{ additionalAllowedDomains: ['*.com'] }, /additionalAllowedDomains\[0\] .* got '\*\.com'/],
+    [{ additionalAllowedDomains: ['example'] }, /got 'example'/],
+    [{ additionalAllowedDomains: ['https://example.com'] }, /got 'https:\/\/example.com'/],
+    [{ additionalAllowedDomains: ['api.*.example.com'] }, /got 'api\.\*\.example\.com'/],
+    [{ additionalAllowedDomains: ['-bad.example.com'] }, /got '-bad\.example\.com'/],
+    [{ additionalAllowedDomains: ['a..example.com'] }, /got 'a\.\.example\.com'/],
+    [
+      { additionalAllowedDomains: ['ok.example.com', 'bad domain.com'] },
+      /additionalAllowedDomains\[1\] .* got 'bad domain.com'/,
+    ],
+    [
+      { disableDnsFirewall: true, additionalAllowedDomains: ['ok.example.com'] },
+      /additionalAllowedDomains is set but disableDnsFirewall is true/,
+    ],
+  ])('rejects %j', (props, message) => {
+    const { stack: s } = newStack();
+    expect(() => new SegmentedNetwork(s, 'Network', props)).toThrow(message);
+  });
+
+  test('DnsFirewall rejects an empty allow-list and an association priority out of range', () => {
+    const { stack: s } = newStack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0, subnetConfiguration: [] });
+    expect(() => new DnsFirewall(s, 'A', { vpc, allowedDomains: [] })).toThrow(
+      /allowedDomains must name at least one domain, got \[\]/,
+    );
+    expect(() => new DnsFirewall(s, 'B', { vpc, allowedDomains: ['a.example.com'], associationPriority: 100 })).toThrow(
+      /associationPriority must be an integer from 101 to 9899, got 100/,
+    );
   });
 });
 

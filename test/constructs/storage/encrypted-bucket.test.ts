@@ -1,9 +1,12 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EncryptedBucket, WorkloadIdentity, WorkloadPrincipal } from '../../../constructs';
+import { EncryptedBucket, VpcEndpointExemption, WorkloadIdentity, WorkloadPrincipal } from '../../../constructs';
+import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
+import { vpcEndpointExemptionsFor } from '../../../lib/platform-stack';
+import { ACCOUNT, bucketPolicy, CfnResolver, evaluate, RoleUnderTest } from '../../helpers/iam-eval';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newStack, resourcesOfType } from '../../helpers/stacks';
 
@@ -54,7 +57,9 @@ describe('EncryptedBucket with no props', () => {
     });
     expect(bucket.Properties!.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(bucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    // Retained on delete and update rollback, deleted when its own create rolls back (retryable first deploy).
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
   });
 
   test('logs access to a dedicated SSE-S3 log bucket that is itself versioned, TLS-only and retained', () => {
@@ -68,7 +73,8 @@ describe('EncryptedBucket with no props', () => {
       SSEAlgorithm: 'AES256',
     });
     expect(logs.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(logs.DeletionPolicy).toBe('Retain');
+    expect(logs.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(logs.UpdateReplacePolicy).toBe('Retain');
     expect(JSON.stringify(bucketPolicyStatements(stack, 'DataAccessLogs'))).toContain('"aws:SecureTransport":"false"');
   });
 
@@ -81,27 +87,51 @@ describe('EncryptedBucket with no props', () => {
     );
   });
 
-  test('denies uploads not encrypted with its own key', () => {
-    expect(statements).toContainEqual(
-      expect.objectContaining({
+  test('denies uploads that ask for another encryption or another key, never one that asks for none', () => {
+    const sse = statements.filter((s) => JSON.stringify(s).includes('x-amz-server-side-encryption'));
+    expect(sse).toEqual([
+      {
+        Sid: 'DenyUploadsNotEncryptedWithSse-Kms',
         Effect: 'Deny',
+        Principal: { AWS: '*' },
         Action: 's3:PutObject',
-        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-      }),
-    );
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Effect: 'Deny',
-        Action: 's3:PutObject',
+        Resource: expect.anything(),
         Condition: {
-          StringNotEqualsIfExists: {
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+          StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        },
+      },
+      {
+        Sid: 'DenyUploadsWithAnotherKey',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: expect.anything(),
+        Condition: {
+          Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+          StringNotEquals: {
             's3:x-amz-server-side-encryption-aws-kms-key-id': {
               'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'],
             },
           },
         },
-      }),
-    );
+      },
+      {
+        Sid: 'DenyKmsUploadsThatDoNotNameTheKey',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: expect.anything(),
+        Condition: {
+          Null: {
+            's3:x-amz-server-side-encryption': 'false',
+            's3:x-amz-server-side-encryption-aws-kms-key-id': 'true',
+          },
+        },
+      },
+    ]);
+    // A deny on a missing header (…IfExists) would refuse UploadPart, CompleteMultipartUpload and copies.
+    expect(JSON.stringify(sse)).not.toContain('IfExists');
   });
 
   test('is not restricted to a network path unless asked', () => {
@@ -159,6 +189,378 @@ describe('EncryptedBucket requireVpcEndpoint', () => {
       () =>
         new EncryptedBucket(stack, 'Data', { requireVpcEndpoint: endpoint, vpcEndpointExemptPrincipalArns: ['admin'] }),
     ).toThrow(/vpcEndpointExemptPrincipalArns must hold IAM or STS principal ARNs .* got 'admin'/);
+  });
+});
+
+/** A role of the test account whose own policy allows every S3 action, so the bucket policy decides. */
+function s3Role(name: string): RoleUnderTest {
+  return {
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    identityPolicies: [
+      {
+        name: 'AllS3',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+      },
+    ],
+    tags: {},
+  };
+}
+
+describe('EncryptedBucket SSE denies, evaluated as IAM evaluates them', () => {
+  let policy: unknown;
+  let keyArn: string;
+  const objectArn = 'arn:aws:s3:::acme-sse-bucket/workloads/x/part';
+  const writer = s3Role('writer');
+  const put = (context: Record<string, string>) =>
+    evaluate({ role: writer, action: 's3:PutObject', resourceArn: objectArn, resourcePolicy: policy, context });
+
+  beforeAll(() => {
+    const { app, stack } = newStack();
+    new EncryptedBucket(stack, 'Data', { bucketName: 'acme-sse-bucket' });
+    const resolver = new CfnResolver(app);
+    const [bucketId] = resolver.find('Test', 'AWS::S3::Bucket', 'Data').filter((id) => !id.includes('AccessLogs'));
+    policy = bucketPolicy(resolver, 'Test', bucketId);
+    const [keyId] = resolver.find('Test', 'AWS::KMS::Key', 'DataKey');
+    keyArn = resolver.resolve('Test', { 'Fn::GetAtt': [keyId, 'Arn'] });
+  });
+
+  test('an upload without SSE headers (UploadPart, CompleteMultipartUpload, a plain copy) is Allowed', async () => {
+    await expect(put({})).resolves.toBe('Allowed');
+  });
+
+  test('an upload naming SSE-KMS and the bucket key is Allowed', async () => {
+    await expect(
+      put({ 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn }),
+    ).resolves.toBe('Allowed');
+  });
+
+  test('an upload naming SSE-KMS and another key is Denied', async () => {
+    const other = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
+    await expect(
+      put({ 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': other }),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('an upload asking for SSE-S3 (AES256) or DSSE-KMS is Denied', async () => {
+    await expect(put({ 's3:x-amz-server-side-encryption': 'AES256' })).resolves.toBe('ExplicitlyDenied');
+    await expect(
+      put({
+        's3:x-amz-server-side-encryption': 'aws:kms:dsse',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn,
+      }),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('an upload asking for SSE-KMS without a key id (S3 would use aws/s3) is Denied', async () => {
+    await expect(put({ 's3:x-amz-server-side-encryption': 'aws:kms' })).resolves.toBe('ExplicitlyDenied');
+  });
+});
+
+const RELEASE_ROLE = `arn:aws:iam::${ACCOUNT}:role/ztai/model-signer/ztai-model-release`;
+const READER_ROLE = `arn:aws:iam::${ACCOUNT}:role/ztai/sagemaker-execution/ztai-workload-fraud`;
+const OTHER_READER_ROLE = `arn:aws:iam::${ACCOUNT}:role/ztai/sagemaker-execution/ztai-workload-claims`;
+const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/break-glass`;
+
+function exemptions(): VpcEndpointExemption[] {
+  return [
+    {
+      // Built with pseudo parameters, as the platform stack builds it.
+      principalArns: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/ztai/model-signer/ztai-model-release`],
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      keyPrefixes: ['incoming/'],
+      reason: 'CI uploads models to incoming/',
+    },
+    {
+      principalArns: [READER_ROLE],
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+      keyPrefixes: ['approved/fraud/'],
+      reason: 'SageMaker downloads the model with the execution role',
+    },
+    {
+      principalArns: [OTHER_READER_ROLE],
+      actions: ['s3:GetObjectVersion', 's3:GetObject', 's3:ListBucket'],
+      keyPrefixes: ['approved/claims/'],
+      reason: 'SageMaker downloads the claims model with the execution role',
+    },
+  ];
+}
+
+describe('EncryptedBucket vpcEndpointExemptions', () => {
+  let stack: Stack;
+  let policy: unknown;
+  let statements: any[];
+  let vpceId: string;
+  const bucketArn = 'arn:aws:s3:::acme-models-bucket';
+  const request = (
+    roleArn: string,
+    action: string,
+    key: string | undefined,
+    options: { viaEndpoint?: boolean; prefix?: string } = {},
+  ) =>
+    evaluate({
+      role: { ...s3Role('x'), roleArn },
+      action,
+      resourceArn: key === undefined ? bucketArn : `${bucketArn}/${key}`,
+      resourcePolicy: policy,
+      context: {
+        ...(options.viaEndpoint ? { 'aws:SourceVpce': vpceId } : {}),
+        ...(options.prefix !== undefined ? { 's3:prefix': options.prefix } : {}),
+      },
+    });
+
+  beforeAll(() => {
+    const made = newStack();
+    stack = made.stack;
+    new EncryptedBucket(stack, 'Models', {
+      bucketName: 'acme-models-bucket',
+      requireVpcEndpoint: vpcEndpoint(stack),
+      vpcEndpointExemptPrincipalArns: [BREAK_GLASS],
+      vpcEndpointExemptions: exemptions(),
+    });
+    const resolver = new CfnResolver(made.app);
+    const [bucketId] = resolver.find('Test', 'AWS::S3::Bucket', 'Models').filter((id) => !id.includes('AccessLogs'));
+    policy = bucketPolicy(resolver, 'Test', bucketId);
+    statements = bucketPolicyStatements(stack, 'Models');
+    const [endpointId] = resolver.find('Test', 'AWS::EC2::VPCEndpoint');
+    vpceId = resolver.resolve('Test', { Ref: endpointId });
+  });
+
+  test('outside the endpoint, an exempt principal makes its actions on its prefix', async () => {
+    await expect(request(RELEASE_ROLE, 's3:PutObject', 'incoming/model-1/weights.bin')).resolves.toBe('Allowed');
+    await expect(request(RELEASE_ROLE, 's3:ListMultipartUploadParts', 'incoming/model-1/weights.bin')).resolves.toBe(
+      'Allowed',
+    );
+    await expect(request(READER_ROLE, 's3:GetObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe('Allowed');
+    await expect(
+      request(READER_ROLE, 's3:ListBucket', undefined, { prefix: 'approved/fraud/m/1/files/' }),
+    ).resolves.toBe('Allowed');
+  });
+
+  test('outside the endpoint, any other action of an exempt principal is Denied, even on its prefix', async () => {
+    await expect(request(RELEASE_ROLE, 's3:GetObject', 'incoming/model-1/weights.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(RELEASE_ROLE, 's3:DeleteObject', 'incoming/model-1/weights.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(READER_ROLE, 's3:PutObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  test('outside the endpoint, its actions on another prefix are Denied (objects and listings)', async () => {
+    await expect(request(RELEASE_ROLE, 's3:PutObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(READER_ROLE, 's3:GetObject', 'approved/other/m/1/files/model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    // A prefix that merely extends the workload name is another prefix.
+    await expect(request(READER_ROLE, 's3:GetObject', 'approved/fraud-v2/model.bin')).resolves.toBe('ExplicitlyDenied');
+    await expect(request(READER_ROLE, 's3:ListBucket', undefined, { prefix: 'approved/' })).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(READER_ROLE, 's3:ListBucket', undefined)).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('a principal that is not named exactly stays denied outside the endpoint', async () => {
+    const sibling = `arn:aws:iam::${ACCOUNT}:role/ztai/model-signer/ztai-model-release-2`;
+    await expect(request(sibling, 's3:PutObject', 'incoming/model-1/weights.bin')).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('through the endpoint, the exemption statements do not apply', async () => {
+    await expect(
+      request(RELEASE_ROLE, 's3:GetObject', 'approved/fraud/m/1/files/model.bin', { viaEndpoint: true }),
+    ).resolves.toBe('Allowed');
+  });
+
+  test('break-glass principals keep every data-plane action from outside the endpoint', async () => {
+    await expect(request(BREAK_GLASS, 's3:GetObject', 'approved/other/model.bin')).resolves.toBe('Allowed');
+    await expect(request(BREAK_GLASS, 's3:PutObject', 'incoming/x')).resolves.toBe('Allowed');
+  });
+
+  test('two exemptions with the same actions keep to their own prefixes', async () => {
+    await expect(request(OTHER_READER_ROLE, 's3:GetObject', 'approved/claims/m/1/files/model.bin')).resolves.toBe(
+      'Allowed',
+    );
+    await expect(request(OTHER_READER_ROLE, 's3:GetObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(READER_ROLE, 's3:GetObject', 'approved/claims/m/1/files/model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(OTHER_READER_ROLE, 's3:ListBucket', undefined, { prefix: 'approved/fraud/' })).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  test('compact: one prefix statement per exemption, one actions statement per distinct set of actions', () => {
+    const sids = statements.map((s) => s.Sid).filter((sid) => /^VpceExemption/.test(sid));
+    expect(sids).toEqual([
+      'VpceExemptionsDenyOtherActions1',
+      'VpceExemptionsDenyOtherActions2',
+      'VpceExemption1DenyOtherPrefixes',
+      'VpceExemption2DenyOtherPrefixes',
+      'VpceExemption3DenyOtherPrefixes',
+    ]);
+    const others = statements.find((s) => s.Sid === 'VpceExemptionsDenyOtherActions2');
+    expect(others).toMatchObject({
+      Effect: 'Deny',
+      NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [READER_ROLE, OTHER_READER_ROLE] } },
+    });
+    const prefixes = statements.find((s) => s.Sid === 'VpceExemption2DenyOtherPrefixes');
+    expect(prefixes.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': [READER_ROLE] });
+    expect(prefixes.Condition.StringNotLikeIfExists).toEqual({ 's3:prefix': ['approved/fraud/*'] });
+    expect(prefixes.NotResource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Models/), 'Arn'] }, '/approved/fraud/*']],
+    });
+    const wide = statements.find((s) => s.Sid === 'DenyDataAccessOutsideThePlatformVpcEndpoint');
+    expect(wide.Condition.ArnNotLike['aws:PrincipalArn']).toHaveLength(4);
+    // No wildcard principal ARN is exempted beyond the break-glass list.
+    expect(JSON.stringify(statements.filter((s) => /^Vpce/.test(s.Sid)))).not.toMatch(/role\/[^"]*\*/);
+  });
+
+  test('warns, naming each exemption and its reason', () => {
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Models',
+      Match.stringLikeRegexp(
+        '3 named exemption\\(s\\).*incoming/.*CI uploads models.*approved/fraud/.*SageMaker downloads',
+      ),
+    );
+  });
+
+  test('passes every cdk-nag pack (the bare test VPC aside)', () => {
+    const findings = nagFindings(stack).filter((f) => f.path.startsWith('Test/Models'));
+    expect(describeFindings(findings)).toBe('');
+  });
+});
+
+describe('the reference platform’s exemptions (lib/platform-stack.ts)', () => {
+  const { stack } = newStack();
+  const arn = (value: string) => {
+    const joined = stack.resolve(value)['Fn::Join'][1] as unknown[];
+    return joined.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
+  };
+  const { data, models } = vpcEndpointExemptionsFor(DEFAULT_PLATFORM_CONFIG);
+
+  test('models: the release role uploads to incoming/, each real-time role reads its approved prefix', () => {
+    expect(models.map((e) => ({ ...e, principalArns: e.principalArns.map(arn), reason: undefined }))).toEqual([
+      {
+        principalArns: ['arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/model-signer/ztai-model-release'],
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        keyPrefixes: ['incoming/'],
+        reason: undefined,
+      },
+      {
+        principalArns: [
+          'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/sagemaker-execution/ztai-workload-fraud-scoring',
+        ],
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        keyPrefixes: ['approved/fraud-scoring/'],
+        reason: undefined,
+      },
+    ]);
+  });
+
+  test('data: each real-time role writes its data capture only; batch and agent workloads get nothing', () => {
+    expect(
+      data.map((e) => ({ principalArns: e.principalArns.map(arn), actions: e.actions, keyPrefixes: e.keyPrefixes })),
+    ).toEqual([
+      {
+        principalArns: [
+          'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/sagemaker-execution/ztai-workload-fraud-scoring',
+        ],
+        actions: ['s3:PutObject'],
+        keyPrefixes: ['workloads/fraud-scoring/data-capture/'],
+      },
+    ]);
+    expect(JSON.stringify([...data, ...models].map((e) => e.principalArns.map(arn)))).not.toContain('*');
+  });
+});
+
+describe('EncryptedBucket vpcEndpointExemptions rejects bad input at synth', () => {
+  const base = exemptions()[1];
+  test.each<[string, Partial<VpcEndpointExemption>, RegExp]>([
+    [
+      'a wildcard principal',
+      { principalArns: [`arn:aws:iam::${ACCOUNT}:role/ztai/sagemaker-execution/*`] },
+      /vpcEndpointExemptions\[0\]\.principalArns must hold exact IAM role or user ARNs without wildcards .* got 'arn:aws:iam::111122223333:role\/ztai\/sagemaker-execution\/\*'/,
+    ],
+    [
+      'a principal that is not an ARN',
+      { principalArns: ['release'] },
+      /principalArns must hold exact IAM role .* got 'release'/,
+    ],
+    [
+      'a wildcard action',
+      { actions: ['s3:Get*'] },
+      /vpcEndpointExemptions\[0\]\.actions must hold exact S3 data-plane actions without wildcards .* got 's3:Get\*'/,
+    ],
+    [
+      'a bucket configuration action',
+      { actions: ['s3:PutBucketPolicy'] },
+      /actions must hold exact S3 data-plane .* got 's3:PutBucketPolicy'/,
+    ],
+    ['an action of another service', { actions: ['kms:Decrypt'] }, /got 'kms:Decrypt'/],
+    [
+      'a prefix without a trailing slash',
+      { keyPrefixes: ['incoming'] },
+      /vpcEndpointExemptions\[0\]\.keyPrefixes: prefix must be one or more path segments ending in '\/'.* got 'incoming'/,
+    ],
+    ['a wildcard prefix', { keyPrefixes: ['approved/*/'] }, /keyPrefixes: .* got 'approved\/\*\/'/],
+    ['no prefix', { keyPrefixes: [] }, /vpcEndpointExemptions\[0\]\.keyPrefixes must name at least one, got \[\]/],
+    ['no action', { actions: [] }, /vpcEndpointExemptions\[0\]\.actions must name at least one, got \[\]/],
+    ['no reason', { reason: ' ' }, /vpcEndpointExemptions\[0\]\.reason must say why .* got ' '/],
+  ])('%s', (_what, change, message) => {
+    const { stack } = newStack();
+    const endpoint = vpcEndpoint(stack);
+    expect(
+      () =>
+        new EncryptedBucket(stack, 'Data', {
+          requireVpcEndpoint: endpoint,
+          vpcEndpointExemptions: [{ ...base, ...change }],
+        }),
+    ).toThrow(message);
+  });
+
+  test('exemptions without requireVpcEndpoint', () => {
+    const { stack } = newStack();
+    expect(() => new EncryptedBucket(stack, 'Data', { vpcEndpointExemptions: [base] })).toThrow(
+      /vpcEndpointExemptions is set but requireVpcEndpoint is not/,
+    );
+  });
+
+  test('one principal in two exemptions, or in an exemption and the break-glass list', () => {
+    const { stack } = newStack();
+    const endpoint = vpcEndpoint(stack);
+    expect(
+      () =>
+        new EncryptedBucket(stack, 'A', {
+          requireVpcEndpoint: endpoint,
+          vpcEndpointExemptions: [base, { ...base, keyPrefixes: ['incoming/'] }],
+        }),
+    ).toThrow(/vpcEndpointExemptions\[1\]\.principalArns: '.*' is already exempted by vpcEndpointExemptions\[0\]/);
+    expect(
+      () =>
+        new EncryptedBucket(stack, 'B', {
+          requireVpcEndpoint: endpoint,
+          vpcEndpointExemptPrincipalArns: [READER_ROLE],
+          vpcEndpointExemptions: [base],
+        }),
+    ).toThrow(/is already exempted by vpcEndpointExemptPrincipalArns/);
+  });
+
+  test('reports every problem at once', () => {
+    const { stack } = newStack();
+    const endpoint = vpcEndpoint(stack);
+    expect(
+      () =>
+        new EncryptedBucket(stack, 'Data', {
+          requireVpcEndpoint: endpoint,
+          vpcEndpointExemptions: [{ ...base, actions: ['s3:*'], keyPrefixes: ['x'] }],
+        }),
+    ).toThrow(/got 's3:\*'.*; .*got 'x'/);
   });
 });
 
