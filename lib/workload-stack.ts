@@ -2,12 +2,19 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { SubnetTier, tagWorkload, WorkloadIdentity, WorkloadPrincipal } from '../constructs';
+import { SAGEMAKER_EXECUTION_ROLE_PATH } from '../constructs/inference';
+import { workloadRoleName } from './config/names';
 import { WorkloadConfig, WorkloadKind } from './config/platform-config';
 import { PlatformStack } from './platform-stack';
 
 export interface WorkloadStackProps extends StackProps {
   readonly platform: PlatformStack;
   readonly workload: WorkloadConfig;
+  /**
+   * The platform's name (`config.platformName`): the workload's role is named
+   * `workloadRoleName(platformName, workload)`, so platform policies can name it before it exists.
+   */
+  readonly platformName: string;
 }
 
 /** The service each kind of workload runs as. */
@@ -15,6 +22,16 @@ const RUNS_AS: Record<WorkloadKind, WorkloadPrincipal> = {
   'realtime-inference': WorkloadPrincipal.SAGEMAKER,
   batch: WorkloadPrincipal.EC2,
   agent: WorkloadPrincipal.LAMBDA,
+};
+
+/**
+ * The IAM path of each kind's role: SageMaker execution roles live under their own path (the
+ * endpoint construct requires it); the others under `/`.
+ */
+const ROLE_PATH: Record<WorkloadKind, string> = {
+  'realtime-inference': SAGEMAKER_EXECUTION_ROLE_PATH,
+  batch: '/',
+  agent: '/',
 };
 
 /** The subnet tier each kind of workload runs in. */
@@ -30,6 +47,8 @@ const TIER: Record<WorkloadKind, SubnetTier> = {
  * workload adds a stack; it never changes another workload's stack.
  */
 export class WorkloadStack extends Stack {
+  /** The platform's name (`config.platformName`). */
+  public readonly platformName: string;
   public readonly identity: WorkloadIdentity;
   /**
    * The security group of an agent's functions. Real-time and batch workloads get theirs from
@@ -42,6 +61,7 @@ export class WorkloadStack extends Stack {
   constructor(scope: Construct, id: string, props: WorkloadStackProps) {
     super(scope, id, props);
     const { platform, workload } = props;
+    this.platformName = props.platformName;
     this.addStackDependency(platform, 'shared network, keys and buckets');
     this.tier = TIER[workload.kind];
 
@@ -49,6 +69,8 @@ export class WorkloadStack extends Stack {
       workloadName: workload.name,
       runsAs: RUNS_AS[workload.kind],
       description: workload.description,
+      roleName: workloadRoleName(props.platformName, workload.name),
+      rolePath: ROLE_PATH[workload.kind],
     });
     platform.dataBucket.grantReadWritePrefix(this.identity, this.identity.dataPrefix);
     if (workload.kind !== 'agent') {

@@ -13,6 +13,55 @@ import { FleetMachineImage } from './fleet-machine-image';
 import { EC2_INSTANCE_TYPE_PATTERN, GPU_INSTANCE_FAMILIES, isGpuInstanceType } from './gpu-instance-types';
 import { grantWithWildcards, trustsService, WILDCARD_RESOURCE_REASON } from './grants';
 
+/**
+ * The GPU metrics every fleet instance publishes, and the contract the operational alarms watch:
+ * the CloudWatch agent's `nvidia_gpu` plugin, in this namespace, aggregated by Auto Scaling group
+ * (one series per fleet with the single dimension `AutoScalingGroupName`). Metric names are the
+ * agent's: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-NVIDIA-GPU.html
+ */
+export const GPU_FLEET_METRICS = {
+  namespace: 'ZeroTrustAI/GpuFleet',
+  gpuUtilization: 'nvidia_smi_utilization_gpu',
+  gpuMemoryUtilization: 'nvidia_smi_utilization_memory',
+  dimension: 'AutoScalingGroupName',
+} as const;
+
+/** Where the fleet's user data writes the CloudWatch agent configuration. */
+export const GPU_FLEET_AGENT_CONFIG_PATH = '/opt/aws/amazon-cloudwatch-agent/etc/ztai-gpu-metrics.json';
+/** What the user data says (on the console and in /var/log/cloud-init-output.log) when the AMI has no agent. */
+const MISSING_AGENT_MESSAGE =
+  'ztai: the CloudWatch agent (package amazon-cloudwatch-agent) is not on this AMI, so no GPU metrics are published. ' +
+  'The GPU tier has no internet and no package repository: bake the agent into the AMI and pin it (compute.amiId).';
+/** The CloudWatch agent's control script, where the `amazon-cloudwatch-agent` package installs it. */
+const AGENT_CTL = '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl';
+
+/**
+ * The CloudWatch agent configuration of a fleet instance: `nvidia_gpu` utilization and memory
+ * utilization (measurement names without the `nvidia_smi_` prefix the agent adds), in
+ * `GPU_FLEET_METRICS.namespace`, with the Auto Scaling group name appended and an aggregation on it.
+ */
+export function gpuFleetAgentConfig(): Record<string, unknown> {
+  const measurement = (metricName: string) => metricName.replace(/^nvidia_smi_/, '');
+  return {
+    agent: { metrics_collection_interval: 60 },
+    metrics: {
+      namespace: GPU_FLEET_METRICS.namespace,
+      // Resolved by the agent on the instance (ec2:DescribeTags of its aws:autoscaling:groupName tag).
+      append_dimensions: { [GPU_FLEET_METRICS.dimension]: '${aws:AutoScalingGroupName}' },
+      aggregation_dimensions: [[GPU_FLEET_METRICS.dimension]],
+      metrics_collected: {
+        nvidia_gpu: {
+          measurement: [
+            measurement(GPU_FLEET_METRICS.gpuUtilization),
+            measurement(GPU_FLEET_METRICS.gpuMemoryUtilization),
+          ],
+          metrics_collection_interval: 60,
+        },
+      },
+    },
+  };
+}
+
 export interface GpuFleetProps {
   /** The workload the fleet runs; its role (which must trust `ec2.amazonaws.com`) becomes the instance role. */
   readonly workload: WorkloadIdentity;
@@ -38,7 +87,11 @@ export interface GpuFleetProps {
   readonly rootDeviceName?: string;
   /** Where launch, termination and their failures are announced. @default - a topic of the fleet, encrypted with `volumeKey` */
   readonly notificationTopic?: sns.ITopic;
-  /** Instance user data. @default - none beyond the AMI's */
+  /**
+   * Instance user data. The fleet appends the commands that configure and start the CloudWatch
+   * agent for the GPU metrics (`GPU_FLEET_METRICS`).
+   * @default - a Linux user data with only those commands
+   */
   readonly userData?: ec2.UserData;
   /**
    * ALLOWS A CPU INSTANCE TYPE: skip the check that `instanceType` is of a GPU family.
@@ -58,6 +111,11 @@ export interface GpuFleetProps {
  *   and patching writes).
  * - Auto Scaling group in the GPU tier, min 0 allowed; a security group of its own with no ingress
  *   except from callers declared with `allowInboundFrom()`; scaling notifications to an encrypted topic.
+ * - GPU metrics: the user data configures and starts the CloudWatch agent (`nvidia_gpu`, namespace
+ *   `GPU_FLEET_METRICS.namespace`, aggregated by Auto Scaling group); the role may put metric data
+ *   in that namespace only. The AMI must carry the agent (package `amazon-cloudwatch-agent`): the
+ *   GPU tier has no path to a package repository, so the user data cannot install it and says so
+ *   on the console log and in the exit status when it is missing.
  * - The Auto Scaling service-linked role may use the key (see `allowAutoScalingServiceLinkedRole`).
  */
 export class GpuFleet extends Construct {
@@ -66,6 +124,8 @@ export class GpuFleet extends Construct {
   /** The security group of the instances: no ingress until `allowInboundFrom()`. */
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly notificationTopic: sns.ITopic;
+  /** The instances' user data (ends with the CloudWatch agent commands for the GPU metrics). */
+  public readonly userData: ec2.UserData;
 
   constructor(scope: Construct, id: string, props: GpuFleetProps) {
     super(scope, id);
@@ -86,10 +146,13 @@ export class GpuFleet extends Construct {
       );
     }
 
+    this.userData = props.userData ?? ec2.UserData.forLinux();
+    this.userData.addCommands(...gpuMetricsAgentCommands());
+
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: new ec2.InstanceType(props.instanceType),
       machineImage: props.machineImage.toMachineImage(this),
-      userData: props.userData,
+      userData: this.userData,
       role: workload.role,
       securityGroup: this.securityGroup,
       associatePublicIpAddress: false,
@@ -132,6 +195,7 @@ export class GpuFleet extends Construct {
     });
 
     this.grantSystemsManagerAccess(workload);
+    this.grantGpuMetrics(workload);
     tagWorkload(this, workload.workloadName);
   }
 
@@ -205,4 +269,44 @@ export class GpuFleet extends Construct {
     );
     grantWithWildcards(workload, perms.SSM_AGENT_CHANNELS, ['*'], WILDCARD_RESOURCE_REASON);
   }
+
+  /**
+   * What the CloudWatch agent does with the instance role (its credentials come from the instance
+   * profile): put metric data in the fleet namespace only (`cloudwatch:namespace`), and read the
+   * instance's own tags for `${aws:AutoScalingGroupName}` (ec2:DescribeTags takes no resource).
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html
+   * https://github.com/aws/amazon-cloudwatch-agent/blob/main/plugins/processors/ec2tagger/README.md
+   */
+  private grantGpuMetrics(workload: WorkloadIdentity): void {
+    grantWithWildcards(workload, perms.CLOUDWATCH_PUT_METRICS, ['*'], WILDCARD_RESOURCE_REASON, {
+      StringEquals: { 'cloudwatch:namespace': GPU_FLEET_METRICS.namespace },
+    });
+    grantWithWildcards(workload, perms.CLOUDWATCH_AGENT_EC2_TAGS, ['*'], WILDCARD_RESOURCE_REASON);
+  }
+}
+
+/**
+ * Shell commands that write the agent configuration and start the agent with it
+ * (`amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:<path>`), in a subshell so a
+ * missing agent fails this step (exit status 1, a message on the console log) without ending the
+ * rest of the user data.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Agent-commandline-fleet.html
+ */
+export function gpuMetricsAgentCommands(): string[] {
+  const config = JSON.stringify(gpuFleetAgentConfig(), undefined, 2);
+  return [
+    '# ztai: GPU metrics (GPU_FLEET_METRICS) through the CloudWatch agent',
+    '(',
+    '  set -euo pipefail',
+    `  if [ ! -x ${AGENT_CTL} ]; then`,
+    `    echo '${MISSING_AGENT_MESSAGE}' >&2`,
+    '    exit 1',
+    '  fi',
+    `  mkdir -p ${GPU_FLEET_AGENT_CONFIG_PATH.replace(/\/[^/]+$/, '')}`,
+    `  cat > ${GPU_FLEET_AGENT_CONFIG_PATH} <<'ZTAI_AGENT_CONFIG'`,
+    config,
+    'ZTAI_AGENT_CONFIG',
+    `  ${AGENT_CTL} -a fetch-config -m ec2 -s -c file:${GPU_FLEET_AGENT_CONFIG_PATH}`,
+    ')',
+  ];
 }

@@ -7,7 +7,7 @@ import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { WORKLOAD_TAG_KEY, WorkloadIdentity } from '../identity/workload-identity';
 import * as perms from '../private/perms';
 import { PlatformValidationError } from '../private/validation';
-import { grantEcrPull } from './grants';
+import { grantEcrPull, grantWithWildcards, WILDCARD_RESOURCE_REASON } from './grants';
 import { IModelImageSource } from './model-image';
 
 /** ECR repository names: lower-case path segments of letters, digits and `._-`. */
@@ -29,14 +29,16 @@ export interface ModelImageRepositoryProps {
 /**
  * A private ECR repository for workload images: encrypted with a platform key, immutable tags,
  * scan on push, untagged images expired, retained on stack deletion, and a repository policy that
- * denies pulls to every principal `grantPull()` has not named.
+ * denies pulls to every principal `grantPull()` or `grantPush()` has not named, and pushes to
+ * every principal `grantPush()` has not named.
  *
- * A grantee is named by its workload (`aws:PrincipalTag/ai-platform:workload`, the tag every
+ * A puller is named by its workload (`aws:PrincipalTag/ai-platform:workload`, the tag every
  * WorkloadIdentity role carries), or, for a role in the repository's own stack, by its ARN. Naming
- * by tag lets workload stacks be granted without the platform stack referencing them.
+ * by tag lets workload stacks be granted without the platform stack referencing them. A pusher (a
+ * release role) is named by its ARN, which may be an imported role built from its known name.
  */
 export class ModelImageRepository extends Construct implements IModelImageSource {
-  /** The repository. Add pull access with `grantPull()`; its resource policy is rendered by this construct. */
+  /** The repository. Add access with `grantPull()`/`grantPush()`; its resource policy is rendered by this construct. */
   public readonly repository: ecr.Repository;
   public readonly repositoryArn: string;
   public readonly repositoryName: string;
@@ -44,6 +46,7 @@ export class ModelImageRepository extends Construct implements IModelImageSource
 
   private readonly pullWorkloads = new Set<string>();
   private readonly pullRoleArns: string[] = [];
+  private readonly pushRoleArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: ModelImageRepositoryProps) {
     super(scope, id);
@@ -79,7 +82,9 @@ export class ModelImageRepository extends Construct implements IModelImageSource
           maxImageAge: expiry,
         },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Retained on delete and on update rollback, deleted when its own create rolls back (it is
+      // empty then), so a failed first deploy can be retried with the same repository name.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       emptyOnDelete: false,
     });
     const cfn = this.repository.node.defaultChild as ecr.CfnRepository;
@@ -116,33 +121,91 @@ export class ModelImageRepository extends Construct implements IModelImageSource
     return grantEcrPull(grantee, this.repositoryArn);
   }
 
+  /**
+   * Let a release role push images (`docker push`): the identity policy allows the registry login
+   * and, on this repository, the upload actions and the reads a push makes; the repository policy
+   * names the role by ARN, exempting it from the deny on pulls and on pushes. Every action AWS
+   * documents for a push: https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
+   *
+   * The grantee is a role of this stack, or a role imported into this stack by its known ARN
+   * (`iam.Role.fromRoleArn(stack, id, arn, { mutable: false })`): then only the repository policy
+   * names it, and the role's own policy must allow the push (the identity side of the grant is a
+   * no-op on an immutable import). A workload role never pushes: images are released, not built
+   * by the workload that runs them.
+   */
+  public grantPush(grantee: iam.IGrantable): iam.Grant {
+    if (WorkloadIdentity.isWorkloadIdentity(grantee)) {
+      throw new PlatformValidationError(
+        this,
+        `grantPush: a workload role ('${grantee.workloadName}') never pushes the images it runs; grant the release role`,
+      );
+    }
+    const role = roleOf(grantee);
+    if (!role || Stack.of(role) !== Stack.of(this)) {
+      throw new PlatformValidationError(
+        this,
+        `grantPush: the grantee must be a role of this stack or a role imported into it by ARN (iam.Role.fromRoleArn), named in the repository policy by ARN, got ${grantee.grantPrincipal.toString()}`,
+      );
+    }
+    if (!this.pushRoleArns.includes(role.roleArn)) this.pushRoleArns.push(role.roleArn);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...perms.ECR_PUSH_READ, ...perms.ECR_PUSH_UPLOAD],
+      resourceArns: [this.repositoryArn],
+    });
+    grantWithWildcards(grantee, perms.ECR_AUTH, ['*'], WILDCARD_RESOURCE_REASON);
+    return grant;
+  }
+
   /** The URI of the image with this digest. */
   public repositoryUriForDigest(digest?: string): string {
     return this.repository.repositoryUriForDigest(digest);
   }
 
   private renderPolicy(): unknown {
-    const conditions: Record<string, Record<string, unknown>> = {};
+    // Pushers pull too: docker push reads BatchCheckLayerAvailability and BatchGetImage.
+    const pullConditions: Record<string, Record<string, unknown>> = {};
     if (this.pullWorkloads.size > 0) {
-      conditions.StringNotEquals = { [`aws:PrincipalTag/${WORKLOAD_TAG_KEY}`]: this.pullWorkloadNames };
+      pullConditions.StringNotEquals = { [`aws:PrincipalTag/${WORKLOAD_TAG_KEY}`]: this.pullWorkloadNames };
     }
-    if (this.pullRoleArns.length > 0) {
-      conditions.ArnNotEquals = { 'aws:PrincipalArn': this.pullRoleArns };
-    }
-    const statement = new iam.PolicyStatement({
+    const pullArns = [...this.pullRoleArns, ...this.pushRoleArns];
+    if (pullArns.length > 0) pullConditions.ArnNotEquals = { 'aws:PrincipalArn': pullArns };
+    const pull = new iam.PolicyStatement({
       sid: 'PullOnlyByNamedPlatformRoles',
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: perms.ECR_PULL,
-      conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
+      conditions: Object.keys(pullConditions).length > 0 ? pullConditions : undefined,
     });
-    return new iam.PolicyDocument({ statements: [statement] });
+    const push = new iam.PolicyStatement({
+      sid: 'PushOnlyByNamedReleaseRoles',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: perms.ECR_PUSH_UPLOAD,
+      conditions:
+        this.pushRoleArns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': this.pushRoleArns } } : undefined,
+    });
+    return new iam.PolicyDocument({ statements: [pull, push] });
   }
 }
 
+/** The role behind a grantee: a role of ours (directly or through its managed-policy principal), or an imported role. */
 function roleOf(grantee: iam.IGrantable): iam.IRole | undefined {
   const principal = grantee.grantPrincipal;
   if (principal instanceof ManagedPolicyPrincipal) return principal.role;
   if (principal instanceof iam.Role) return principal;
+  if (isRole(principal)) return principal;
   return undefined;
+}
+
+/** An `iam.IRole` (e.g. one from `iam.Role.fromRoleArn`), which is not an instance of `iam.Role`. */
+function isRole(x: unknown): x is iam.IRole {
+  const role = x as Partial<iam.IRole> | undefined;
+  return (
+    typeof role === 'object' &&
+    role !== null &&
+    typeof role.roleArn === 'string' &&
+    typeof role.roleName === 'string' &&
+    typeof (role as { node?: unknown }).node === 'object'
+  );
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import { acknowledgeFindings } from '../private/nag';
 import * as perms from '../private/perms';
 import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
 import { EncryptedBucket } from '../storage/encrypted-bucket';
+import { ApprovedModelVersion, approvedModelFilesPrefix, approvedModelProblems } from './approved-model';
 import {
   GPU_INSTANCE_FAMILIES,
   hasLocalInstanceStorage,
@@ -23,10 +24,10 @@ import { grantWithWildcards, trustsService, WILDCARD_RESOURCE_REASON } from './g
 import { ModelImage } from './model-image';
 
 /**
- * The IAM path of every SageMaker execution role the platform uses. SageMaker reads model data and
- * writes captured data with the execution role from its own network, not through the platform's
- * S3 gateway endpoint, so the platform buckets exempt this path (only this path, and only from the
- * network condition; IAM still decides which prefixes each role reaches).
+ * The IAM path of every SageMaker execution role the platform uses, so the role's ARN
+ * (`role/ztai/sagemaker-execution/<name>`) can be named by other stacks before it exists (the
+ * platform buckets name each real-time workload's role exactly in their VPC-endpoint exemptions).
+ * lib/config/names.ts repeats it as `SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES`; a test keeps the two equal.
  */
 export const SAGEMAKER_EXECUTION_ROLE_PATH = '/ztai/sagemaker-execution/';
 
@@ -59,10 +60,11 @@ export interface GpuModelEndpointProps {
   /** The platform's models bucket. */
   readonly modelsBucket: EncryptedBucket;
   /**
-   * Object key of the model artifact (`model.tar.gz`), under the workload's approved-model prefix
-   * `approved/<workload>/`, e.g. `approved/fraud-scoring/v3/model.tar.gz`.
+   * The approved model version the endpoint serves. SageMaker loads the files the admission gate
+   * wrote under `approved/<workload>/<name>/<version>/files/` (uncompressed, as they were signed)
+   * into `/opt/ml/model/`. `name` and `version` follow the gate's rule for key segments.
    */
-  readonly modelDataKey: string;
+  readonly approvedModel: ApprovedModelVersion;
   /** The container image, pinned by digest. */
   readonly image: ModelImage;
   /** SageMaker instance type of a GPU family, e.g. `ml.g5.xlarge`. */
@@ -111,8 +113,9 @@ export interface GpuModelEndpointProps {
  *
  * - Model: `VpcConfig` in the GPU-tier subnets with a security group of its own (no ingress; HTTPS
  *   out to the interface endpoints and S3 only), network isolation on, the workload's own
- *   execution role, model data only from `approved/<workload>/` of the models bucket, an image
- *   pinned by digest.
+ *   execution role, model data read uncompressed from the files of one approved version,
+ *   `approved/<workload>/<model>/<version>/files/` (exactly what the admission gate writes), an
+ *   image pinned by digest.
  * - Endpoint config: ML storage encrypted with the models key (`KmsKeyId`; hardware-encrypted NVMe
  *   for types with local storage), at least two instances by default, request and response capture
  *   to the workload's prefix with `KmsKeyId`.
@@ -120,12 +123,9 @@ export interface GpuModelEndpointProps {
  * - `grantInvoke()` allows `sagemaker:InvokeEndpoint` on this endpoint only.
  */
 export class GpuModelEndpoint extends Construct {
-  /** The ARN pattern of every platform SageMaker execution role (for the buckets' network exemption). */
-  public static executionRoleArnPattern(): string {
-    return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${SAGEMAKER_EXECUTION_ROLE_PATH}*`;
-  }
-
   public readonly endpointName: string;
+  /** The key prefix SageMaker loads the model from: `approved/<workload>/<model>/<version>/files/`. */
+  public readonly modelDataPrefix: string;
   /** The endpoint's ARN, built from its name (no cross-stack reference for callers). */
   public readonly endpointArn: string;
   public readonly model: sagemaker.CfnModel;
@@ -142,6 +142,7 @@ export class GpuModelEndpoint extends Construct {
     const { workload, network } = props;
     const counts = this.validate(props);
     this.endpointName = props.endpointName ?? defaultEndpointName(this);
+    this.modelDataPrefix = approvedModelFilesPrefix(workload.workloadName, props.approvedModel);
     this.endpointArn = Stack.of(this).formatArn({
       service: 'sagemaker',
       resource: 'endpoint',
@@ -160,7 +161,9 @@ export class GpuModelEndpoint extends Construct {
       logGroupName: `/aws/sagemaker/Endpoints/${this.endpointName}`,
       encryptionKey: props.logEncryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // A fixed name: retained on delete and on update rollback, deleted when its own create rolls
+      // back, so a failed first deploy can be retried.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const capturePrefix = props.dataCapturePrefix ?? `${workload.dataPrefix}data-capture/`;
@@ -173,7 +176,18 @@ export class GpuModelEndpoint extends Construct {
       executionRoleArn: workload.role.roleArn,
       primaryContainer: {
         image: image.imageUri,
-        modelDataUrl: `s3://${props.modelsBucket.bucketName}/${props.modelDataKey}`,
+        // Uncompressed model data: every object under the prefix, with the prefix trimmed, becomes a
+        // file under /opt/ml/model/ (S3DataType S3Prefix, CompressionType None; the prefix ends in '/').
+        // SageMaker lists the prefix and reads each object with the execution role.
+        // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3ModelDataSource.html
+        // https://docs.aws.amazon.com/sagemaker/latest/dg/large-model-inference-uncompressed.html
+        modelDataSource: {
+          s3DataSource: {
+            s3Uri: `s3://${props.modelsBucket.bucketName}/${this.modelDataPrefix}`,
+            s3DataType: 'S3Prefix',
+            compressionType: 'None',
+          },
+        },
         mode: 'SingleModel',
       },
       vpcConfig: { subnets, securityGroupIds: [this.securityGroup.securityGroupId] },
@@ -269,7 +283,8 @@ export class GpuModelEndpoint extends Construct {
       );
     }
     this.validateInstanceType(props);
-    this.validateModelDataKey(workload, props.modelDataKey);
+    const modelProblems = approvedModelProblems(props.approvedModel ?? ({} as ApprovedModelVersion), 'approvedModel');
+    if (modelProblems.length > 0) throw new PlatformValidationError(this, modelProblems.join('; '));
     if (props.dataCapturePrefix !== undefined) this.validateCapturePrefix(workload, props.dataCapturePrefix);
     if (props.endpointName !== undefined && !Token.isUnresolved(props.endpointName)) {
       if (!ENDPOINT_NAME_PATTERN.test(props.endpointName)) {
@@ -338,25 +353,6 @@ export class GpuModelEndpoint extends Construct {
     );
   }
 
-  private validateModelDataKey(workload: WorkloadIdentity, key: string): void {
-    if (Token.isUnresolved(key)) return;
-    const prefix = workload.approvedModelPrefix;
-    const segments = key.split('/');
-    const ok =
-      key.startsWith(prefix) &&
-      key.length > prefix.length &&
-      !key.endsWith('/') &&
-      SAFE_KEY_PATTERN.test(key) &&
-      segments.every((s) => s !== '' && s !== '.' && s !== '..');
-    if (!ok) {
-      throw new PlatformValidationError(
-        this,
-        `modelDataKey must be an object key under the workload's approved-model prefix '${prefix}' ` +
-          `(e.g. '${prefix}v1/model.tar.gz'), without wildcards, empty, '.' or '..' segments, got '${key}'`,
-      );
-    }
-  }
-
   private validateCapturePrefix(workload: WorkloadIdentity, prefix: string): void {
     if (Token.isUnresolved(prefix)) return;
     const segments = prefix.slice(0, -1).split('/');
@@ -375,15 +371,15 @@ export class GpuModelEndpoint extends Construct {
   }
 
   /**
-   * Put the execution role under the platform's SageMaker execution-role path, which the platform
-   * buckets exempt from their VPC-endpoint condition (SageMaker reaches S3 from its own network).
+   * Put the execution role under the platform's SageMaker execution-role path, so its ARN is
+   * `role/ztai/sagemaker-execution/<name>`, the ARN other stacks name before the role exists.
    */
   private placeExecutionRole(workload: WorkloadIdentity): void {
     const cfnRole = workload.role.node.defaultChild as iam.CfnRole;
     if (cfnRole.path !== undefined && cfnRole.path !== SAGEMAKER_EXECUTION_ROLE_PATH) {
       throw new PlatformValidationError(
         this,
-        `workload: the execution role must be under the path '${SAGEMAKER_EXECUTION_ROLE_PATH}' (the platform buckets exempt only that path from their VPC-endpoint condition), got '${cfnRole.path}'`,
+        `workload: the execution role must be under the path '${SAGEMAKER_EXECUTION_ROLE_PATH}' (the path platform policies name SageMaker execution roles by), got '${cfnRole.path}'`,
       );
     }
     cfnRole.path = SAGEMAKER_EXECUTION_ROLE_PATH;
@@ -392,6 +388,9 @@ export class GpuModelEndpoint extends Construct {
   /** What SageMaker does with the execution role: read the model, write captures, manage ENIs, write logs and metrics. */
   private grantExecution(props: GpuModelEndpointProps, capturePrefix: string): void {
     const { workload, network } = props;
+    // s3:ListBucket (narrowed by s3:prefix to approved/<workload>/*, which the S3Prefix listing of
+    // approved/<workload>/<model>/<version>/files/ matches) and s3:GetObject on the objects, plus
+    // kms:Decrypt: an uncompressed S3Prefix model data source lists the prefix, then reads each object.
     props.modelsBucket.grantReadPrefix(workload, workload.approvedModelPrefix);
     props.dataCaptureBucket.grantWritePrefix(workload, capturePrefix);
 

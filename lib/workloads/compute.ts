@@ -1,8 +1,11 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   AMI_ID_PATTERN,
+  ApprovedModelVersion,
+  approvedModelProblems,
   FleetMachineImage,
   GpuFleet,
   GpuModelEndpoint,
@@ -12,6 +15,7 @@ import {
   PINNED_ECR_IMAGE_URI_PATTERN,
 } from '../../constructs/inference';
 import { PlatformValidationError } from '../../constructs/private/validation';
+import { releaseRoleName, releaseRolePath, roleArnFromName } from '../config/names';
 import { WorkloadConfig } from '../config/platform-config';
 import { PlatformStack } from '../platform-stack';
 import { WorkloadStack } from '../workload-stack';
@@ -28,8 +32,12 @@ export interface WorkloadComputeConfig {
   readonly imageDigest?: string;
   /** `realtime-inference`: a private ECR image URI pinned by digest, instead of the platform repository. */
   readonly imageUri?: string;
-  /** `realtime-inference`: object key of the model artifact, under `approved/<workload>/`. @default 'approved/<workload>/model.tar.gz' */
-  readonly modelDataKey?: string;
+  /**
+   * `realtime-inference` (required): the approved model version the endpoint serves, as signed and
+   * admitted (`ztai-model sign` subject): SageMaker loads `approved/<workload>/<name>/<version>/files/`.
+   * `name` and `version` follow the admission gate's rule for key segments.
+   */
+  readonly model?: ApprovedModelVersion;
   /** Fewest instances. @default 2 for `realtime-inference`, 0 for `batch` */
   readonly minInstances?: number;
   /** Most instances. @default twice minInstances for `realtime-inference`, max(1, minInstances) for `batch` */
@@ -51,7 +59,7 @@ export const PLACEHOLDER_IMAGE_DIGEST = `sha256:${'0'.repeat(64)}`;
 
 /** Fields `workloads[i].compute` may hold, by workload kind. */
 const COMPUTE_FIELDS: Record<string, readonly string[]> = {
-  'realtime-inference': ['imageDigest', 'imageUri', 'modelDataKey', 'minInstances', 'maxInstances'],
+  'realtime-inference': ['imageDigest', 'imageUri', 'model', 'minInstances', 'maxInstances'],
   batch: ['minInstances', 'maxInstances', 'amiId'],
 };
 
@@ -75,7 +83,8 @@ export interface WorkloadComputeOptions {
 /**
  * Give a workload its compute: a SageMaker endpoint for `realtime-inference`, a GPU fleet (min 0)
  * for `batch`, nothing for `agent`. Both pull images from a repository of their own in the platform
- * stack (created here on first use), which names only that workload's role.
+ * stack (created here on first use), which names only that workload's role as puller and the
+ * platform's release role as pusher.
  */
 export function addWorkloadCompute(
   stack: WorkloadStack,
@@ -87,7 +96,7 @@ export function addWorkloadCompute(
   const identity = stack.identity;
   switch (workload.kind) {
     case 'realtime-inference': {
-      const repository = compute.imageUri ? undefined : imageRepositoryFor(platform, workload.name);
+      const repository = compute.imageUri ? undefined : imageRepositoryFor(platform, workload.name, stack.platformName);
       const image = compute.imageUri
         ? ModelImage.fromImageUri(compute.imageUri)
         : ModelImage.fromRepository(repository!, requireField(stack, workload, 'imageDigest', compute.imageDigest));
@@ -102,7 +111,7 @@ export function addWorkloadCompute(
         workload: identity,
         network: platform.network,
         modelsBucket: platform.modelsBucket,
-        modelDataKey: compute.modelDataKey ?? `${identity.approvedModelPrefix}model.tar.gz`,
+        approvedModel: requireField(stack, workload, 'compute.model', compute.model),
         image,
         instanceType: requireField(stack, workload, 'instanceType', workload.instanceType),
         dataCaptureBucket: platform.dataBucket,
@@ -116,7 +125,7 @@ export function addWorkloadCompute(
       return { endpoint, repository };
     }
     case 'batch': {
-      const repository = imageRepositoryFor(platform, workload.name);
+      const repository = imageRepositoryFor(platform, workload.name, stack.platformName);
       repository.grantPull(identity);
       const fleet = new GpuFleet(stack, 'Fleet', {
         workload: identity,
@@ -136,20 +145,47 @@ export function addWorkloadCompute(
   }
 }
 
+/** The name of a workload's image repository: `<platform stack>/<workload>`, lower-case. */
+export function workloadRepositoryName(platformStackName: string, workloadName: string): string {
+  return `${platformStackName}/${workloadName}`.toLowerCase();
+}
+
 /**
  * The image repository of a workload, in the platform stack (so it exists, and can be pushed to,
- * before the workload stack deploys), named `<platform stack>/<workload>`. Created on first use.
+ * before the workload stack deploys), named `workloadRepositoryName(<platform stack>, <workload>)`.
+ * Created on first use; the platform's release role (`releaseRoleName(platformName)`) may push to it.
  */
-export function imageRepositoryFor(platform: PlatformStack, workloadName: string): ModelImageRepository {
+export function imageRepositoryFor(
+  platform: PlatformStack,
+  workloadName: string,
+  platformName: string,
+): ModelImageRepository {
   const images =
     (platform.node.tryFindChild('WorkloadImages') as Construct | undefined) ??
     new Construct(platform, 'WorkloadImages');
+  const existing = images.node.tryFindChild(workloadName) as ModelImageRepository | undefined;
+  if (existing) return existing;
+  const repository = new ModelImageRepository(images, workloadName, {
+    encryptionKey: platform.keys.models.key,
+    repositoryName: workloadRepositoryName(platform.stackName, workloadName),
+  });
+  // The repository policy names the release role by its ARN (known from config); the role's own
+  // policy, which allows the push, is granted where the role is defined (lib/integrity.ts).
+  repository.grantPush(releaseRoleReference(images, platformName));
+  return repository;
+}
+
+/** The platform's release role, imported by its known ARN into `scope` (once), immutable. */
+function releaseRoleReference(scope: Construct, platformName: string): iam.IRole {
+  const id = 'ReleaseRoleRef';
   return (
-    (images.node.tryFindChild(workloadName) as ModelImageRepository | undefined) ??
-    new ModelImageRepository(images, workloadName, {
-      encryptionKey: platform.keys.models.key,
-      repositoryName: `${platform.stackName}/${workloadName}`.toLowerCase(),
-    })
+    (scope.node.tryFindChild(id) as iam.IRole | undefined) ??
+    iam.Role.fromRoleArn(
+      scope,
+      id,
+      roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, releaseRolePath(platformName), releaseRoleName(platformName)),
+      { mutable: false },
+    )
   );
 }
 
@@ -169,7 +205,7 @@ export function validateComputeConfig(rawWorkload: unknown, at = 'workload'): st
   if (raw === undefined) {
     if (kind === 'realtime-inference') {
       problems.push(
-        `${path}: a 'realtime-inference' workload needs compute.imageDigest (the image in its platform repository, 'sha256:<64 hex>') or compute.imageUri; got no compute`,
+        `${path}: a 'realtime-inference' workload needs compute.imageDigest (the image in its platform repository, 'sha256:<64 hex>') or compute.imageUri, and compute.model (the approved model it serves, { name, version }); got no compute`,
       );
     }
     return problems;
@@ -214,22 +250,7 @@ export function validateComputeConfig(rawWorkload: unknown, at = 'workload'): st
         `${path}: set exactly one of imageDigest and imageUri, got ${raw.imageDigest === undefined ? 'neither' : 'both'}`,
       );
     }
-    const prefix = `approved/${name}/`;
-    if (raw.modelDataKey !== undefined) {
-      const key = raw.modelDataKey;
-      const ok =
-        typeof key === 'string' &&
-        key.startsWith(prefix) &&
-        key.length > prefix.length &&
-        !key.endsWith('/') &&
-        /^[A-Za-z0-9!_.'()/=+-]+$/.test(key) &&
-        key.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-      if (!ok) {
-        problems.push(
-          `${path}.modelDataKey: must be an object key under the workload's approved-model prefix '${prefix}' (e.g. '${prefix}v1/model.tar.gz'), without wildcards or '..', got ${show(key)}`,
-        );
-      }
-    }
+    problems.push(...modelProblems(raw.model, `${path}.model`, name));
   }
   if (raw.amiId !== undefined && (typeof raw.amiId !== 'string' || !AMI_ID_PATTERN.test(raw.amiId))) {
     problems.push(`${path}.amiId: must be an AMI id such as 'ami-0123456789abcdef0', got ${show(raw.amiId)}`);
@@ -244,6 +265,29 @@ export function validateComputeConfig(rawWorkload: unknown, at = 'workload'): st
       `${path}.maxInstances: must be >= minInstances (${effectiveMin}${min === undefined ? ', the default' : ''}), got ${max}`,
     );
   }
+  return problems;
+}
+
+/** Problems of `compute.model` of a real-time workload: required, `{ name, version }`, each a key segment by the gate's rule. */
+function modelProblems(raw: unknown, path: string, workloadName: string): string[] {
+  const example = `{ name: 'fraud-model', version: '1' }`;
+  if (raw === undefined) {
+    return [
+      `${path}: a 'realtime-inference' workload needs the approved model it serves, ${example}; the endpoint loads approved/${workloadName}/<name>/<version>/files/, which the admission gate writes; got none`,
+    ];
+  }
+  if (!isObject(raw)) return [`${path}: must be an object ${example}, got ${show(raw)}`];
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (key !== 'name' && key !== 'version') {
+      problems.push(`${path}.${key}: unknown field; allowed fields of ${path}: name, version`);
+    }
+  }
+  for (const field of ['name', 'version'] as const) {
+    if (raw[field] === undefined) problems.push(`${path}.${field}: required (e.g. ${example}), got none`);
+  }
+  if (raw.name === undefined || raw.version === undefined) return problems;
+  problems.push(...approvedModelProblems({ name: raw.name, version: raw.version } as ApprovedModelVersion, path));
   return problems;
 }
 

@@ -65,6 +65,64 @@ describe('WorkloadIdentity', () => {
     );
   });
 
+  test('takes a fixed role name and path, so other stacks can name its ARN before it exists', () => {
+    const { stack } = newStack();
+    const identity = new WorkloadIdentity(stack, 'Fraud', {
+      workloadName: 'fraud-scoring',
+      runsAs: WorkloadPrincipal.SAGEMAKER,
+      roleName: 'ztai-workload-fraud-scoring',
+      rolePath: '/ztai/sagemaker-execution/',
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'ztai-workload-fraud-scoring',
+      Path: '/ztai/sagemaker-execution/',
+    });
+    expect(stack.resolve(identity.role.roleName)).toEqual({ Ref: expect.stringMatching(/^Fraud/) });
+  });
+
+  test('without a name or path, CloudFormation names the role under /', () => {
+    const { stack } = newStack();
+    new WorkloadIdentity(stack, 'Agent', { workloadName: 'agent', runsAs: WorkloadPrincipal.LAMBDA });
+    const [, role] = resourcesOfType(Template.fromStack(stack).toJSON(), 'AWS::IAM::Role')[0];
+    expect(role.Properties!.RoleName).toBeUndefined();
+    expect(role.Properties!.Path).toBeUndefined();
+  });
+
+  test('accepts a 64-character role name (the IAM limit)', () => {
+    const { stack } = newStack();
+    const roleName = `ztai-workload-${'w'.repeat(50)}`;
+    expect(roleName).toHaveLength(64);
+    new WorkloadIdentity(stack, 'W', { workloadName: 'w1', runsAs: WorkloadPrincipal.LAMBDA, roleName });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { RoleName: roleName });
+  });
+
+  test.each([
+    [
+      `ztai-workload-${'w'.repeat(51)}`,
+      /roleName must be an IAM role name: 1-64 letters, digits and '\+=,\.@_-', got '.*' \(65 characters\)/,
+    ],
+    ['', /roleName must be an IAM role name: .*got ''/],
+    ['ztai/workload', /roleName must be an IAM role name: .*got 'ztai\/workload'/],
+    ['ztai workload', /roleName must be an IAM role name: .*got 'ztai workload'/],
+  ])('rejects the role name %j', (roleName, message) => {
+    const { stack } = newStack();
+    expect(
+      () => new WorkloadIdentity(stack, 'W', { workloadName: 'w1', runsAs: WorkloadPrincipal.LAMBDA, roleName }),
+    ).toThrow(message);
+  });
+
+  test.each(['ztai/', '/ztai', '//', '/ztai//x/', '/ztai workload/', `/${'p'.repeat(511)}/`])(
+    'rejects the role path %j',
+    (rolePath) => {
+      const { stack } = newStack();
+      expect(
+        () => new WorkloadIdentity(stack, 'W', { workloadName: 'w1', runsAs: WorkloadPrincipal.LAMBDA, rolePath }),
+      ).toThrow(
+        /rolePath must be '\/' or '\/segment\/...\/' of letters, digits and '\+=,\.@_-' \(at most 512 characters\), got/,
+      );
+    },
+  );
+
   test('rejects a sourceArn for a service that does not send one', () => {
     const { stack } = newStack();
     expect(

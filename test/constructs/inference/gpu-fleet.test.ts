@@ -1,3 +1,4 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,9 +8,12 @@ import {
   AUTOSCALING_KEY_POLICY_SIDS,
   DEEP_LEARNING_BASE_GPU_AL2023_PARAMETER,
   FleetMachineImage,
+  GPU_FLEET_AGENT_CONFIG_PATH,
+  GPU_FLEET_METRICS,
   GpuFleet,
   GpuFleetProps,
 } from '../../../constructs/inference';
+import { ACCOUNT, CfnResolver } from '../../helpers/iam-eval';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { InferenceFixture, inferenceFixture, logicalIdOf, managedPolicyStatements } from './fixtures';
 
@@ -109,11 +113,13 @@ describe('GpuFleet with only the required props', () => {
     });
   });
 
-  test('Systems Manager access only: the agent registers the instance and opens its channels, nothing more', () => {
+  test('Systems Manager access and GPU metrics only: the agents register the instance, open its channels and publish metrics, nothing more', () => {
     const statements = managedPolicyStatements(template, 'Batch');
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions.sort()).toEqual(
       [
+        'cloudwatch:PutMetricData',
+        'ec2:DescribeTags',
         'ssm:UpdateInstanceInformation',
         'ssmmessages:CreateControlChannel',
         'ssmmessages:CreateDataChannel',
@@ -210,6 +216,126 @@ describe('GpuFleet with only the required props', () => {
     expect(JSON.stringify(models)).not.toContain('AWSServiceRoleForAutoScaling');
   });
 
+  describe('GPU metrics (the contract the operational alarms watch)', () => {
+    /** The user data script, with the tokens of the rendered Fn::Join left as placeholders. */
+    const script = () => {
+      const b64 = launchData.UserData['Fn::Base64'];
+      return typeof b64 === 'string'
+        ? b64
+        : b64['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : '<token>')).join('');
+    };
+    /** The agent configuration the user data writes (the heredoc body). */
+    const agentConfig = () => {
+      const match = /<<'ZTAI_AGENT_CONFIG'\n([\s\S]*?)\nZTAI_AGENT_CONFIG\n/.exec(script());
+      if (!match) throw new Error(`no agent configuration in the user data:\n${script()}`);
+      return JSON.parse(match[1]);
+    };
+
+    test('the contract: namespace, metric names and dimension', () => {
+      expect(GPU_FLEET_METRICS).toEqual({
+        namespace: 'ZeroTrustAI/GpuFleet',
+        gpuUtilization: 'nvidia_smi_utilization_gpu',
+        gpuMemoryUtilization: 'nvidia_smi_utilization_memory',
+        dimension: 'AutoScalingGroupName',
+      });
+    });
+
+    test('the user data writes the agent configuration: nvidia_gpu measurements in the namespace, by Auto Scaling group', () => {
+      expect(script().startsWith('#!/bin/bash\n')).toBe(true);
+      expect(script()).toContain(`cat > ${GPU_FLEET_AGENT_CONFIG_PATH} <<'ZTAI_AGENT_CONFIG'`);
+      const config = agentConfig();
+      expect(config.metrics).toEqual({
+        namespace: GPU_FLEET_METRICS.namespace,
+        append_dimensions: { AutoScalingGroupName: '${aws:AutoScalingGroupName}' },
+        aggregation_dimensions: [['AutoScalingGroupName']],
+        metrics_collected: {
+          nvidia_gpu: { measurement: ['utilization_gpu', 'utilization_memory'], metrics_collection_interval: 60 },
+        },
+      });
+      // The agent publishes nvidia_gpu measurement <m> as nvidia_smi_<m>: exactly the contract's metric names.
+      expect(config.metrics.metrics_collected.nvidia_gpu.measurement.map((m: string) => `nvidia_smi_${m}`)).toEqual([
+        GPU_FLEET_METRICS.gpuUtilization,
+        GPU_FLEET_METRICS.gpuMemoryUtilization,
+      ]);
+    });
+
+    test('the user data starts the agent with that configuration, and fails loudly when the AMI has no agent', () => {
+      expect(script()).toContain(
+        `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${GPU_FLEET_AGENT_CONFIG_PATH}`,
+      );
+      expect(script()).toMatch(
+        /if \[ ! -x \/opt\/aws\/amazon-cloudwatch-agent\/bin\/amazon-cloudwatch-agent-ctl \]; then\n.*not on this AMI.*\n {4}exit 1\n/,
+      );
+      // Nothing is fetched from the internet or a package repository (the GPU tier has neither).
+      expect(script()).not.toMatch(/curl|wget|dnf |yum /);
+    });
+
+    test('the role may put metric data only in the fleet namespace', () => {
+      const metrics = managedPolicyStatements(template, 'Batch').filter((st) =>
+        [st.Action].flat().includes('cloudwatch:PutMetricData'),
+      );
+      expect(metrics).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'cloudwatch:PutMetricData',
+          Resource: '*',
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'ZeroTrustAI/GpuFleet' } },
+        },
+      ]);
+    });
+
+    /**
+     * IAM's decision on an action that takes no resource (`*`), made with a session of the fleet
+     * role, whose synthesized policy is evaluated with its intrinsics resolved. (test/helpers/iam-eval
+     * evaluates single resources only.)
+     */
+    const decide = async (action: string, context: Record<string, string> = {}) => {
+      const statements = new CfnResolver(f.app).resolve(f.stack.stackName, managedPolicyStatements(template, 'Batch'));
+      const result = await runSimulation(
+        {
+          request: {
+            principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ztai-workload-batch/i-0123456789abcdef0`,
+            action,
+            resource: { resource: '*', accountId: ACCOUNT },
+            contextVariables: {
+              'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/ztai-workload-batch`,
+              'aws:PrincipalAccount': ACCOUNT,
+              ...context,
+            },
+          },
+          identityPolicies: [{ name: 'fleet', policy: { Version: '2012-10-17', Statement: statements } }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+      return result.overallResult;
+    };
+    const putMetricData = (namespace: string) =>
+      decide('cloudwatch:PutMetricData', { 'cloudwatch:namespace': namespace });
+
+    test('IAM evaluation: PutMetricData in the fleet namespace is allowed', async () => {
+      await expect(putMetricData('ZeroTrustAI/GpuFleet')).resolves.toBe('Allowed');
+    });
+
+    test.each(['CWAgent', 'AWS/EC2', 'ZeroTrustAI/ModelAdmission', 'ZeroTrustAI/GpuFleet2'])(
+      'IAM evaluation: PutMetricData in another namespace (%s) is not granted',
+      async (namespace) => {
+        await expect(putMetricData(namespace)).resolves.toBe('ImplicitlyDenied');
+      },
+    );
+
+    test('the agent may read the Auto Scaling group tag (ec2:DescribeTags takes no resource)', async () => {
+      const describeTags = managedPolicyStatements(template, 'Batch').filter((st) =>
+        [st.Action].flat().includes('ec2:DescribeTags'),
+      );
+      expect(describeTags).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: '*' })]);
+      expect(describeTags[0].Condition).toBeUndefined();
+      await expect(decide('ec2:DescribeTags')).resolves.toBe('Allowed');
+    });
+  });
+
   test('no warnings, and all five nag packs are clean', () => {
     expect(Annotations.fromStack(f.stack).findWarning('*', Match.stringLikeRegexp('ztai:'))).toEqual([]);
     expect(describeFindings(nagFindings(f.stack))).toBe('');
@@ -270,6 +396,21 @@ describe('GpuFleet options', () => {
       ],
     });
     expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toHaveLength(1);
+  });
+
+  test("the caller's user data runs first; the GPU metrics agent commands follow it", () => {
+    const f = inferenceFixture();
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands('echo caller-setup');
+    const fleet = new GpuFleet(f.stack, 'Fleet', { ...fleetProps(f), userData });
+    expect(fleet.userData).toBe(userData);
+    const data = Object.values(Template.fromStack(f.stack).findResources('AWS::EC2::LaunchTemplate'))[0].Properties
+      .LaunchTemplateData;
+    const script: string = data.UserData['Fn::Base64'];
+    expect(script.indexOf('echo caller-setup')).toBeGreaterThan(0);
+    expect(script.indexOf('echo caller-setup')).toBeLessThan(
+      script.indexOf('amazon-cloudwatch-agent-ctl -a fetch-config'),
+    );
   });
 
   test('an imported key cannot be changed: a warning says its policy must admit Auto Scaling', () => {

@@ -26,7 +26,7 @@ describe('Guard rules on the inference constructs', () => {
         workload,
         network: f.network,
         modelsBucket: f.modelsBucket,
-        modelDataKey: `${workload.approvedModelPrefix}v1/model.tar.gz`,
+        approvedModel: { name: 'model', version: '1' },
         image: ModelImage.fromRepository(f.repository, DIGEST),
         instanceType: 'ml.g5.xlarge',
         dataCaptureBucket: f.dataBucket,

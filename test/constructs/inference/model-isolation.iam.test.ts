@@ -1,9 +1,10 @@
 /**
  * Model-data isolation between workloads, shown by IAM policy evaluation (not string matching):
  * the synthesized identity policies, permissions boundary, models-bucket policy and S3 gateway
- * endpoint policy of the reference app, evaluated for requests a SageMaker execution role makes.
+ * endpoint policy of the reference app, evaluated for the requests SageMaker makes with an
+ * execution role to load an uncompressed (S3Prefix) model: ListBucket on the version's files/
+ * prefix, then GetObject on each object (from inside the VPC, or from SageMaker's own network).
  */
-import { GpuModelEndpoint } from '../../../constructs/inference';
 import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
 import { PlatformConfig } from '../../../lib/config/platform-config';
 import { buildPlatform } from '../../../lib/platform-app';
@@ -18,6 +19,9 @@ import {
 import { newApp } from '../../helpers/stacks';
 
 const DIGEST = `sha256:${'1'.repeat(64)}`;
+const MODEL = { name: 'fraud-model', version: '1' };
+/** An object the admission gate writes for a version: approved/<workload>/<model>/<version>/files/<path>. */
+const FILE = (workload: string) => `approved/${workload}/fraud-model/1/files/model.safetensors`;
 
 describe('SageMaker execution roles read only their own approved models', () => {
   let resolver: CfnResolver;
@@ -32,21 +36,18 @@ describe('SageMaker execution roles read only their own approved models', () => 
     const app = newApp();
     const config = {
       ...DEFAULT_PLATFORM_CONFIG,
-      // The platform-stack change this piece asks for: the buckets exempt the SageMaker
-      // execution-role path (and only it) from their VPC-endpoint condition.
-      adminPrincipalArns: [GpuModelEndpoint.executionRoleArnPattern()],
       workloads: [
         {
           name: 'fraud-scoring',
           kind: 'realtime-inference',
           instanceType: 'ml.g5.xlarge',
-          compute: { imageDigest: DIGEST },
+          compute: { imageDigest: DIGEST, model: MODEL },
         },
         {
           name: 'claims-triage',
           kind: 'realtime-inference',
           instanceType: 'ml.g5.xlarge',
-          compute: { imageDigest: DIGEST },
+          compute: { imageDigest: DIGEST, model: MODEL },
         },
         { name: 'doc-finetune', kind: 'batch', instanceType: 'g5.2xlarge' },
       ],
@@ -81,19 +82,20 @@ describe('SageMaker execution roles read only their own approved models', () => 
       resourcePolicy: modelsPolicy,
       viaVpcEndpoint: viaGateway ? gateway : undefined,
     });
-  const listModels = (role: RoleUnderTest, prefix: string) =>
+  const listModels = (role: RoleUnderTest, prefix: string, viaGateway = true) =>
     evaluate({
       role,
       action: 's3:ListBucket',
       resourceArn: `arn:aws:s3:::${modelsBucketName}`,
       resourcePolicy: modelsPolicy,
-      viaVpcEndpoint: gateway,
+      viaVpcEndpoint: viaGateway ? gateway : undefined,
       context: { 's3:prefix': prefix },
     });
 
-  test('the roles under test are the SageMaker execution roles, bounded and tagged', () => {
-    expect(fraud.roleArn).toMatch(/^arn:aws:iam::111122223333:role\/ztai\/sagemaker-execution\//);
-    expect(fraud.boundary?.name).toMatch(/^ztai-platform\/PermissionsBoundary/);
+  test('the roles under test are the SageMaker execution roles, named and bounded and tagged', () => {
+    expect(fraud.roleArn).toBe('arn:aws:iam::111122223333:role/ztai/sagemaker-execution/ztai-workload-fraud-scoring');
+    // The platform's boundary (named by its logical path or its ARN, depending on the resolver).
+    expect(fraud.boundary?.name).toMatch(/^ztai-platform\/PermissionsBoundary|:policy\/ztai-platform-boundary$/);
     expect(fraud.tags['ai-platform:workload']).toBe('fraud-scoring');
     expect(claims.tags['ai-platform:workload']).toBe('claims-triage');
   });
@@ -101,45 +103,60 @@ describe('SageMaker execution roles read only their own approved models', () => 
   test.each([
     ['through the S3 gateway endpoint', true],
     ['from the SageMaker service network (no aws:SourceVpce)', false],
-  ])('fraud-scoring reads its own approved model %s', async (_how, viaGateway) => {
-    await expect(getModel(fraud, 'approved/fraud-scoring/v1/model.tar.gz', viaGateway)).resolves.toBe('Allowed');
+  ])('fraud-scoring reads the files of its own approved model version %s', async (_how, viaGateway) => {
+    await expect(getModel(fraud, FILE('fraud-scoring'), viaGateway)).resolves.toBe('Allowed');
   });
 
   test.each([
     ['through the S3 gateway endpoint', true],
     ['from the SageMaker service network (no aws:SourceVpce)', false],
-  ])("fraud-scoring cannot read claims-triage's approved model %s", async (_how, viaGateway) => {
-    await expect(getModel(fraud, 'approved/claims-triage/v1/model.tar.gz', viaGateway)).resolves.toBe(
+  ])('fraud-scoring lists the S3Prefix of its model version %s', async (_how, viaGateway) => {
+    await expect(listModels(fraud, 'approved/fraud-scoring/fraud-model/1/files/', viaGateway)).resolves.toBe('Allowed');
+  });
+
+  test("fraud-scoring cannot read claims-triage's approved model, inside or outside the VPC", async () => {
+    await expect(getModel(fraud, FILE('claims-triage'), true)).resolves.toBe('ImplicitlyDenied');
+    // Outside the VPC its named exemption covers its own prefix only: the bucket's deny applies.
+    await expect(getModel(fraud, FILE('claims-triage'), false)).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test("claims-triage reads its own model and not fraud-scoring's", async () => {
+    await expect(getModel(claims, FILE('claims-triage'), true)).resolves.toBe('Allowed');
+    await expect(getModel(claims, FILE('fraud-scoring'), true)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  test('a name that extends another workload name is another prefix (approved/fraud-scoring-v2/)', async () => {
+    await expect(getModel(fraud, FILE('fraud-scoring-v2'), true)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  test('unapproved models of its own workload are out of reach (only approved/<workload>/, never incoming/)', async () => {
+    await expect(getModel(fraud, 'incoming/fraud-scoring/fraud-model/2/files/model.safetensors', true)).resolves.toBe(
       'ImplicitlyDenied',
     );
   });
 
-  test("claims-triage reads its own model and not fraud-scoring's", async () => {
-    await expect(getModel(claims, 'approved/claims-triage/v1/model.tar.gz', true)).resolves.toBe('Allowed');
-    await expect(getModel(claims, 'approved/fraud-scoring/v1/model.tar.gz', true)).resolves.toBe('ImplicitlyDenied');
-  });
-
-  test('a name that extends another workload name is another prefix (approved/fraud-scoring-v2/)', async () => {
-    await expect(getModel(fraud, 'approved/fraud-scoring-v2/model.tar.gz', true)).resolves.toBe('ImplicitlyDenied');
-  });
-
-  test('unapproved models of its own workload are out of reach (only approved/<workload>/)', async () => {
-    await expect(getModel(fraud, 'candidates/fraud-scoring/v2/model.tar.gz', true)).resolves.toBe('ImplicitlyDenied');
-  });
-
   test('listing is limited to its own approved prefix', async () => {
     await expect(listModels(fraud, 'approved/fraud-scoring/')).resolves.toBe('Allowed');
-    await expect(listModels(fraud, 'approved/claims-triage/')).resolves.toBe('ImplicitlyDenied');
+    await expect(listModels(fraud, 'approved/claims-triage/fraud-model/1/files/')).resolves.toBe('ImplicitlyDenied');
     await expect(listModels(fraud, 'approved/')).resolves.toBe('ImplicitlyDenied');
   });
 
-  test('the path exemption is only for SageMaker execution roles: the batch fleet role is denied outside the endpoint', async () => {
-    await expect(getModel(batch, 'approved/doc-finetune/v1/model.bin', true)).resolves.toBe('Allowed');
-    await expect(getModel(batch, 'approved/doc-finetune/v1/model.bin', false)).resolves.toBe('ExplicitlyDenied');
+  test('the network exemption is only for named real-time roles: the batch fleet role is denied outside the endpoint', async () => {
+    await expect(getModel(batch, 'approved/doc-finetune/m/1/files/model.bin', true)).resolves.toBe('Allowed');
+    await expect(getModel(batch, 'approved/doc-finetune/m/1/files/model.bin', false)).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('another role under the SageMaker execution-role path, with the same grants, is not exempt (no path wildcard)', async () => {
+    const impostor = {
+      ...fraud,
+      roleArn: 'arn:aws:iam::111122223333:role/ztai/sagemaker-execution/ztai-workload-other',
+    };
+    await expect(getModel(impostor, FILE('fraud-scoring'), true)).resolves.toBe('Allowed');
+    await expect(getModel(impostor, FILE('fraud-scoring'), false)).resolves.toBe('ExplicitlyDenied');
   });
 });
 
-describe('without the execution-role path exemption (negative control)', () => {
+describe("without the workload role's named exemption (negative control)", () => {
   test('SageMaker could not download its model from its own network: the bucket denies requests outside the endpoint', async () => {
     const app = newApp();
     const config = {
@@ -150,7 +167,7 @@ describe('without the execution-role path exemption (negative control)', () => {
           name: 'fraud-scoring',
           kind: 'realtime-inference',
           instanceType: 'ml.g5.xlarge',
-          compute: { imageDigest: DIGEST },
+          compute: { imageDigest: DIGEST, model: MODEL },
         },
       ],
     } as unknown as PlatformConfig;
@@ -162,7 +179,7 @@ describe('without the execution-role path exemption (negative control)', () => {
     const request = {
       role: fraud,
       action: 's3:GetObject',
-      resourceArn: `arn:aws:s3:::${resolver.physicalName('ztai-platform', bucketId)}/approved/fraud-scoring/v1/model.tar.gz`,
+      resourceArn: `arn:aws:s3:::${resolver.physicalName('ztai-platform', bucketId)}/${FILE('fraud-scoring')}`,
       resourcePolicy: withoutExecutionRoleExemption(bucketPolicy(resolver, 'ztai-platform', bucketId)),
     };
     await expect(evaluate(request)).resolves.toBe('ExplicitlyDenied');
@@ -173,7 +190,7 @@ describe('without the execution-role path exemption (negative control)', () => {
   });
 });
 
-/** The bucket policy with the SageMaker execution-role path removed from every `aws:PrincipalArn` exemption. */
+/** The bucket policy with the SageMaker execution roles removed from every `aws:PrincipalArn` exemption. */
 function withoutExecutionRoleExemption(policy: any): any {
   const copy = JSON.parse(JSON.stringify(policy));
   for (const statement of copy.Statement) {

@@ -18,7 +18,7 @@ function endpointProps(f: InferenceFixture, overrides: Partial<GpuModelEndpointP
     workload: f.sagemakerIdentity,
     network: f.network,
     modelsBucket: f.modelsBucket,
-    modelDataKey: 'approved/fraud/v1/model.tar.gz',
+    approvedModel: { name: 'fraud-model', version: '1' },
     image: ModelImage.fromRepository(f.repository, DIGEST),
     instanceType: 'ml.g5.xlarge',
     dataCaptureBucket: f.dataBucket,
@@ -73,16 +73,47 @@ describe('GpuModelEndpoint with only the required props', () => {
     });
   });
 
-  test('model data comes from the approved prefix of the models bucket; the image is pinned by digest', () => {
+  test("model data is the uncompressed files of one approved version, exactly the gate's layout; the image is pinned by digest", () => {
+    expect(endpoint.modelDataPrefix).toBe('approved/fraud/fraud-model/1/files/');
     template.hasResourceProperties('AWS::SageMaker::Model', {
       PrimaryContainer: {
         Mode: 'SingleModel',
-        ModelDataUrl: {
-          'Fn::Join': ['', ['s3://', ref(template, 'AWS::S3::Bucket', 'Models'), '/approved/fraud/v1/model.tar.gz']],
+        ModelDataSource: {
+          S3DataSource: {
+            S3Uri: {
+              'Fn::Join': [
+                '',
+                ['s3://', ref(template, 'AWS::S3::Bucket', 'Models'), '/approved/fraud/fraud-model/1/files/'],
+              ],
+            },
+            S3DataType: 'S3Prefix',
+            CompressionType: 'None',
+          },
         },
         Image: { 'Fn::Join': ['', Match.arrayWith([`@${DIGEST}`])] },
       },
     });
+    // No compressed artifact: ModelDataUrl (a model.tar.gz) is not used alongside ModelDataSource.
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: Match.objectLike({ ModelDataUrl: Match.absent() }),
+    });
+  });
+
+  test('the execution role can list its approved prefix (an S3Prefix source lists it) and read the objects under it', () => {
+    const statements = managedPolicyStatements(template, 'Fraud');
+    const models = arnOf(template, 'AWS::S3::Bucket', 'Models');
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: models,
+      Condition: { StringLike: { 's3:prefix': ['approved/fraud/*'] } },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: { 'Fn::Join': ['', [models, '/approved/fraud/*']] },
+    });
+    expect(endpoint.modelDataPrefix.startsWith('approved/fraud/')).toBe(true);
   });
 
   test('the security group admits nothing and sends only HTTPS to the platform endpoints and S3', () => {
@@ -176,14 +207,16 @@ describe('GpuModelEndpoint with only the required props', () => {
     });
   });
 
-  test('container logs go to an encrypted, retained log group of its own', () => {
+  test('container logs go to an encrypted log group of its own, retained except when its own create rolls back', () => {
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: {
         LogGroupName: `/aws/sagemaker/Endpoints/${endpoint.endpointName}`,
         KmsKeyId: arnOf(template, 'AWS::KMS::Key', 'KeysLogs'),
         RetentionInDays: 365,
       },
-      DeletionPolicy: 'Retain',
+      // A fixed name: a rolled-back first deploy must not leave it behind to block the retry.
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
     template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: endpoint.endpointName });
     expect(endpoint.endpointName).toMatch(/^[a-z0-9-]{1,63}$/);
@@ -337,20 +370,19 @@ describe('GpuModelEndpoint validation', () => {
     [{ targetInvocationsPerInstance: 0 }, /targetInvocationsPerInstance must be a number > 0, got 0/],
     [{ dataCaptureSamplingPercentage: 0 }, /dataCaptureSamplingPercentage must be an integer from 1 to 100, got 0/],
     [
-      { modelDataKey: 'approved/other/v1/model.tar.gz' },
-      /modelDataKey must be an object key under the workload's approved-model prefix 'approved\/fraud\/'.*got 'approved\/other\/v1\/model.tar.gz'/,
+      { approvedModel: { name: '..', version: '1' } },
+      /approvedModel.name: must be 1-128 characters of letters, digits, ".", "_", "\+" or "-", starting with a letter or digit .*got '..'/,
     ],
     [
-      { modelDataKey: 'approved/fraud/../other/model.tar.gz' },
-      /modelDataKey .* got 'approved\/fraud\/..\/other\/model.tar.gz'/,
+      { approvedModel: { name: 'fraud-model', version: '1/../../other' } },
+      /approvedModel.version: must be 1-128 characters .*got '1\/..\/..\/other'/,
     ],
-    [{ modelDataKey: 'approved/fraud/' }, /modelDataKey .* got 'approved\/fraud\/'/],
-    [
-      { modelDataKey: 'approved/fraud-scoring/model.tar.gz' },
-      /modelDataKey .* got 'approved\/fraud-scoring\/model.tar.gz'/,
-    ],
-    [{ modelDataKey: 'candidates/fraud/model.tar.gz' }, /modelDataKey .* got 'candidates\/fraud\/model.tar.gz'/],
-    [{ modelDataKey: 'approved/fraud/*' }, /modelDataKey .* got 'approved\/fraud\/\*'/],
+    [{ approvedModel: { name: 'fraud-model', version: '' } }, /approvedModel.version: must be .*got ''/],
+    [{ approvedModel: { name: '*', version: '1' } }, /approvedModel.name: must be .*got '\*'/],
+    [{ approvedModel: { name: '-model', version: '1' } }, /approvedModel.name: must be .*got '-model'/],
+    [{ approvedModel: { name: 'fraud-model', version: 'v 1' } }, /approvedModel.version: must be .*got 'v 1'/],
+    [{ approvedModel: { name: 'x'.repeat(129), version: '1' } }, /approvedModel.name: must be 1-128 characters/],
+    [{ approvedModel: undefined }, /approvedModel.name: must be a string .*got undefined/],
     [
       { dataCapturePrefix: 'workloads/other/capture/' },
       /dataCapturePrefix must be a prefix ending in '\/' under the workload's data prefix 'workloads\/fraud\/'/,
@@ -384,7 +416,6 @@ describe('GpuModelEndpoint validation', () => {
     new GpuModelEndpoint(f.stack, 'UriEndpoint', {
       ...endpointProps(f),
       workload: id,
-      modelDataKey: 'approved/uri/model.tar.gz',
       image: ModelImage.fromImageUri(uri),
     });
     const template = Template.fromStack(f.stack);
@@ -399,7 +430,7 @@ describe('GpuModelEndpoint validation', () => {
   });
 
   test('a workload that does not run as SageMaker is refused', () => {
-    expect(() => build({ workload: f.ec2Identity, modelDataKey: 'approved/batch/m.tar.gz' })).toThrow(
+    expect(() => build({ workload: f.ec2Identity })).toThrow(
       /the execution role of 'batch' must trust sagemaker.amazonaws.com/,
     );
   });
@@ -407,7 +438,7 @@ describe('GpuModelEndpoint validation', () => {
   test('a role already under another path is refused', () => {
     const id = new WorkloadIdentity(f.stack, 'Pathed', { workloadName: 'pathed', runsAs: WorkloadPrincipal.SAGEMAKER });
     (id.role.node.defaultChild as iam.CfnRole).path = '/elsewhere/';
-    expect(() => build({ workload: id, modelDataKey: 'approved/pathed/m.tar.gz' })).toThrow(
+    expect(() => build({ workload: id })).toThrow(
       /must be under the path '\/ztai\/sagemaker-execution\/'.*got '\/elsewhere\/'/,
     );
   });
