@@ -2,9 +2,10 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ModelAdmissionGate, ModelSignerRole, ModelSigningKey } from '../constructs/integrity';
-import { APPROVED_PREFIX } from '../constructs/integrity/admission/admission';
+import { APPROVED_PREFIX, INCOMING_PREFIX } from '../constructs/integrity/admission/admission';
 import { acknowledgeWildcardResource } from '../constructs/private/nag';
 import { malwareScanRoleArn } from './audit-stack';
+import { releaseRoleName, releaseRolePath } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 
@@ -43,7 +44,9 @@ export function signingKeyAlias(config: PlatformConfig): string {
 }
 
 /**
- * Add model signing and admission to the platform stack: the signer (release) role, the asymmetric
+ * Add model signing and admission to the platform stack: the release role (`releaseRoleName`, path
+ * `releaseRolePath`: signs, uploads models and bundles to `incoming/` of the models bucket, pushes
+ * model-server images to the workload repositories `<platform stack>/<workload>`), the asymmetric
  * signing key, the admission gate (in the data tier, triggered by bundles under `incoming/` of the
  * models bucket) and the models bucket's denial of `approved/` writes to everyone but the gate.
  *
@@ -58,8 +61,14 @@ export function addModelIntegrity(
   const name = config.platformName;
   const signer = new ModelSignerRole(platform, 'ModelSigner', {
     releasePrincipalArns: integrity.signerPrincipalArns ? [...integrity.signerPrincipalArns] : undefined,
-    path: `/${name}/model-signer/`,
+    // A fixed name and path: the models bucket's VPC-endpoint exemption and the repository policies
+    // name the role by its ARN, without a reference.
+    roleName: releaseRoleName(name),
+    path: releaseRolePath(name),
   });
+  signer.grantUploadTo(platform.modelsBucket, INCOMING_PREFIX);
+  // Workload repositories are `<platform stack name>/<workload>`, lower-cased (lib/workloads/compute.ts).
+  signer.grantPushToRepositories(platform.stackName.toLowerCase());
   const verifiers = (integrity.verifierRoleArns ?? []).map((arn, i) =>
     iam.Role.fromRoleArn(platform, `ModelVerifier${i}`, arn, { mutable: false }),
   );

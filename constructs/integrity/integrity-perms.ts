@@ -20,9 +20,15 @@ export const SIGNING_KEY_PUBLIC_KEY = ['kms:GetPublicKey'];
 export const SIGNING_KEY_VERIFY = [...SIGNING_KEY_VERIFY_ONLY, ...SIGNING_KEY_PUBLIC_KEY];
 
 /**
- * Administration of the signing key, listed exactly. Unlike the foundation's KEY_ADMIN it holds no
- * `kms:Create*` (that includes `kms:CreateGrant`, which would let an administrator grant itself
- * `kms:Sign`) and no `kms:Get*` (that includes `kms:GetPublicKey`, which only verifiers get).
+ * Administration of the signing key, listed exactly: no wildcard, so no `kms:Create*` (that includes
+ * `kms:CreateGrant`, which would let an administrator grant itself `kms:Sign`) and no `kms:Get*` (that
+ * includes `kms:GetPublicKey`, which only signers and verifiers get). It covers every permission the
+ * CloudFormation handlers of `AWS::KMS::Key` list for create/read/update/delete (DescribeKey,
+ * GetKeyPolicy, GetKeyRotationStatus, ListResourceTags, Enable/DisableKey, Enable/DisableKeyRotation,
+ * PutKeyPolicy, Tag/UntagResource, UpdateKeyDescription, ScheduleKeyDeletion:
+ * https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-kms/blob/master/key/aws-kms-key.json)
+ * and the alias handlers (Create/Update/DeleteAlias). Rotation is not supported on asymmetric keys; its
+ * read and toggle actions are listed because CloudFormation's handlers call them.
  */
 export const SIGNING_KEY_ADMIN = [
   'kms:CancelKeyDeletion',
@@ -30,8 +36,11 @@ export const SIGNING_KEY_ADMIN = [
   'kms:DeleteAlias',
   'kms:DescribeKey',
   'kms:DisableKey',
+  'kms:DisableKeyRotation',
   'kms:EnableKey',
+  'kms:EnableKeyRotation',
   'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
   'kms:ListGrants',
   'kms:ListKeyPolicies',
   'kms:ListResourceTags',
@@ -46,6 +55,39 @@ export const SIGNING_KEY_ADMIN = [
 
 /** Actions no principal but the signer may ever be allowed on the signing key (checked in tests). */
 export const SIGNING_KEY_CRYPTO = ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'];
+
+/**
+ * What the release role needs to upload a model and its bundle under `incoming/` of the models bucket,
+ * including multipart uploads (`aws s3 cp` switches to multipart above 8 MiB): CreateMultipartUpload,
+ * UploadPart and CompleteMultipartUpload are authorised as `s3:PutObject`, AbortMultipartUpload as
+ * `s3:AbortMultipartUpload`, ListParts as `s3:ListMultipartUploadParts`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+ * No read, no delete, no listing of the bucket.
+ */
+export const RELEASE_UPLOAD = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+/**
+ * The models key, as S3 uses it on the uploader's behalf for SSE-KMS: `kms:GenerateDataKey` for each
+ * object (and at CreateMultipartUpload), `kms:Decrypt` for UploadPart and CompleteMultipartUpload, since
+ * S3 decrypts the data key of the earlier parts
+ * (https://repost.aws/knowledge-center/s3-large-file-encryption-kms-key,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+ */
+export const RELEASE_UPLOAD_KEY = ['kms:Decrypt', 'kms:GenerateDataKey'];
+/** Log in to ECR (`aws ecr get-login-password`); the action takes no resource, so it is granted on `*`. */
+export const RELEASE_ECR_AUTH = ['ecr:GetAuthorizationToken'];
+/**
+ * Everything `docker push` needs on a repository, as listed by
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html (the repository's key is
+ * used by ECR through its own grant; the pusher needs no KMS permission).
+ */
+export const RELEASE_ECR_PUSH = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGetImage',
+  'ecr:CompleteLayerUpload',
+  'ecr:InitiateLayerUpload',
+  'ecr:PutImage',
+  'ecr:UploadLayerPart',
+];
 
 /** The gate reads bundles and model files (every version: it pins the version it verified). */
 export const ADMISSION_READ = ['s3:GetObject', 's3:GetObjectVersion'];

@@ -71,7 +71,14 @@ export interface ModelAdmissionGateProps {
   readonly roleName?: string;
   /** The admission role's path. @default ADMISSION_ROLE_PATH ('/ztai/model-admission/') */
   readonly rolePath?: string;
-  /** Concurrent admissions at most, reserved for the gate (1 to 100). @default 4 */
+  /**
+   * Concurrency reserved for (and capping) the admission function, 1 to 100. Reserving it takes that
+   * many executions from the account's unreserved pool, and Lambda reserves at most the unreserved
+   * account concurrency minus 100 (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html),
+   * so on an account whose "Concurrent executions" quota is low (some new accounts start well below the
+   * default 1,000) a reservation fails the deployment. Raise the quota first (Service Quotas, Lambda).
+   * @default - none reserved: the gate shares the account's unreserved concurrency
+   */
   readonly reservedConcurrency?: number;
   /** Memory (MB) of the function, 512 to 10240; hashing speed grows with it. @default 1024 */
   readonly memorySize?: number;
@@ -103,8 +110,11 @@ export interface ModelAdmissionGateProps {
  *   signing key, use of the models key, its log group, X-Ray, its ENIs and its dead-letter queue.
  * - The bucket's policy denies object writes under `approved/` to every principal but this role
  *   ({@link ModelAdmissionGate.protectApprovedPrefix}).
- * - Operations: reserved concurrency, X-Ray tracing, an encrypted log group with retention, and an
- *   SQS dead-letter queue (KMS-encrypted, TLS only) for events that failed every retry.
+ * - Operations: optional reserved concurrency, X-Ray tracing, an encrypted log group with retention,
+ *   and an SQS dead-letter queue (KMS-encrypted, TLS only) for events that failed every retry; the log
+ *   group and queue are retained on stack deletion and update rollback.
+ * - Copies carry no SSE headers: the models bucket's default encryption (SSE-KMS with its own key)
+ *   applies to them.
  */
 export class ModelAdmissionGate extends Construct {
   /** The ARN pattern of admission roles under `rolePath` (for alarms and bucket policies in other stacks). */
@@ -225,7 +235,7 @@ export class ModelAdmissionGate extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.logsKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.deadLetterQueueKey =
@@ -241,7 +251,7 @@ export class ModelAdmissionGate extends Construct {
       dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledgeFindings(
       this.deadLetterQueue,
@@ -283,11 +293,9 @@ export class ModelAdmissionGate extends Construct {
       environment: {
         MODELS_BUCKET: bucket.bucketName,
         SIGNING_KEY_ARN: props.signingKey.keyArn,
-        // Named on every write: the platform's buckets deny writes that do not name SSE-KMS and their key.
-        MODELS_KEY_ARN: bucket.encryptionKey.keyArn,
         REQUIRE_SUBJECT: props.allowBundlesWithoutSubject ? 'false' : 'true',
       },
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 4,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       deadLetterQueueEnabled: true,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
@@ -304,6 +312,15 @@ export class ModelAdmissionGate extends Construct {
     });
     // Lambda checks the role's ENI and dead-letter permissions when it creates the function.
     this.function.node.addDependency(this.grantPrincipal.policy!);
+    if (props.reservedConcurrency === undefined) {
+      acknowledgeFindings(
+        this.function,
+        ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
+        'Reserved concurrency is opt-in (reservedConcurrency): a reservation fails the deployment on accounts whose Lambda ' +
+          'concurrent-executions quota leaves fewer than 100 unreserved. Admissions run only when the release role uploads a ' +
+          'bundle; throttled events are retried by Lambda and end in the dead-letter queue.',
+      );
+    }
     const invokeConfig = this.function.node.tryFindChild('EventInvokeConfig');
     if (invokeConfig) {
       acknowledgeFinding(
@@ -344,6 +361,7 @@ export class ModelAdmissionGate extends Construct {
     add(perms.ADMISSION_WRITE_REJECTED, [rejected]);
     add(perms.ADMISSION_MODELS_KEY, [props.modelsBucket.encryptionKey.keyArn]);
     props.signingKey.grantVerify(grantee);
+    props.signingKey.grantPublicKey(grantee);
     add(perms.LAMBDA_LOGS, [this.logGroup.logGroupArn]);
     add(perms.DEAD_LETTER_SEND, [this.deadLetterQueue.queueArn]);
     add(perms.DEAD_LETTER_KEY, [deadLetterKey.keyArn]);

@@ -8,8 +8,9 @@ import * as perms from './integrity-perms';
 export interface ModelSigningKeyProps {
   /**
    * The roles that sign model releases: the only principals the key policy lets call `kms:Sign`
-   * (with `ECDSA_SHA_256` over a digest, as `ztai-model sign` does). Never a role that can deploy
-   * or change endpoints.
+   * (with `ECDSA_SHA_256` over a digest, as `ztai-model sign` does). They may also read the public key
+   * (`kms:GetPublicKey`), to publish it for offline verification. Never a role that can deploy or
+   * change endpoints.
    */
   readonly signers: iam.IRole[];
   /**
@@ -32,13 +33,17 @@ export interface ModelSigningKeyProps {
 
 /**
  * The asymmetric KMS key that signs model releases (`ECC_NIST_P256`, `SIGN_VERIFY`), retained on
- * stack deletion with a 30-day pending window.
+ * stack deletion and on update rollback (deleted only when its own creation rolls back, so a failed
+ * first deploy can be retried), with a 30-day pending window.
  *
  * Its policy is the whole access model, with no delegation of cryptographic use to IAM:
- * administration is separate from use (administrators get no `kms:Sign`, `kms:Verify`,
- * `kms:GetPublicKey` or `kms:CreateGrant`); only the signer roles may `kms:Sign`; only principals
- * given `grantVerify` (the admission gate) and the named verifiers may `kms:Verify` and
- * `kms:GetPublicKey`. A deployer with `kms:*` in its IAM policies therefore still cannot sign.
+ * administration is an explicit list separate from use (administrators get no `kms:Sign`,
+ * `kms:Verify`, `kms:GetPublicKey` or `kms:CreateGrant`, and no `kms:Create*`/`kms:Get*` wildcard);
+ * only the signer roles may `kms:Sign`; only principals given `grantVerify` (the admission gate) and
+ * the named verifiers may `kms:Verify`; only the signers and principals given `grantPublicKey` (the
+ * admission gate, the named verifiers) may `kms:GetPublicKey`, which offline verification
+ * (`ztai-model verify --public-key`) needs. A deployer with `kms:*` in its IAM policies therefore
+ * still cannot sign, verify or read the public key.
  * Asymmetric keys cannot rotate: a new key means re-signing, or verifying with both keys for a while.
  */
 export class ModelSigningKey extends Construct {
@@ -98,6 +103,14 @@ export class ModelSigningKey extends Construct {
           resources: ['*'],
           conditions: signingConditions(),
         }),
+        // Signers publish the public key for offline verification (`ztai-model public-key`,
+        // `aws kms get-public-key`: https://docs.aws.amazon.com/kms/latest/developerguide/download-public-key.html).
+        new iam.PolicyStatement({
+          sid: 'PublicKeyForSigners',
+          principals: props.signers.map((r) => new iam.ArnPrincipal(r.roleArn)),
+          actions: perms.SIGNING_KEY_PUBLIC_KEY,
+          resources: ['*'],
+        }),
       ],
     });
     this.key = new kms.Key(this, 'Resource', {
@@ -106,7 +119,7 @@ export class ModelSigningKey extends Construct {
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       enableKeyRotation: false,
       pendingWindow: Duration.days(30),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       policy,
     });
     if (props.alias) {
@@ -129,7 +142,10 @@ export class ModelSigningKey extends Construct {
     return this.grantToNamedPrincipal('Verify', grantee, perms.SIGNING_KEY_VERIFY_ONLY, signingConditions());
   }
 
-  /** Let a principal read the public key (`kms:GetPublicKey`), for offline verification. */
+  /**
+   * Let a principal read the public key (`kms:GetPublicKey`), for offline verification, in the key
+   * policy (naming the principal's ARN) and in the principal's own IAM policy.
+   */
   public grantPublicKey(grantee: iam.IGrantable): iam.Grant {
     return this.grantToNamedPrincipal('GetPublicKey', grantee, perms.SIGNING_KEY_PUBLIC_KEY);
   }

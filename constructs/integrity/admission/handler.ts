@@ -6,8 +6,8 @@
  * - `MODELS_BUCKET`: the models bucket; records for any other bucket are refused.
  * - `SIGNING_KEY_ARN`: the KMS signing key; bundles are verified with kms:Verify against it.
  * - `REQUIRE_SUBJECT`: `true` to refuse bundles signed without `--subject` (default `false`).
- * - `MODELS_KEY_ARN`: the models bucket's KMS key, named on every write (the platform's buckets deny
- *   writes without `x-amz-server-side-encryption-aws-kms-key-id`); optional.
+ *
+ * Writes name no SSE headers: the models bucket's default encryption (SSE-KMS, its own key) applies.
  *
  * If any record fails for an infrastructure reason, the invocation fails after all records are
  * handled, so Lambda's retry and failure destination apply; re-admitting an approved version is a no-op.
@@ -47,7 +47,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     bucket,
     signingKeyArn,
     requireSubject: requireSubject === 'true',
-    store: new S3AdmissionStore(new S3Client({}), bucket, env.MODELS_KEY_ARN || undefined),
+    store: new S3AdmissionStore(new S3Client({}), bucket),
     verifier: new KmsVerifier(new KMSClient({}), signingKeyArn),
   };
 }

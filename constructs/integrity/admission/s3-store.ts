@@ -2,11 +2,16 @@
  * {@link AdmissionStore} on Amazon S3 with `@aws-sdk/client-s3`.
  *
  * Copies name the exact source version (`?versionId=`) and, as a second guard, its ETag
- * (`x-amz-copy-source-if-match`). Objects over 5 GiB (the CopyObject limit) are copied with a
- * multipart UploadPartCopy. With `encryptionKeyArn`, every write (copies, multipart uploads, records)
- * names SSE-KMS and that key explicitly: the platform's buckets deny object writes that do not
- * (`DenyUploadsNotEncryptedWithSse-Kms`, `DenyUploadsWithAnotherKey` use `StringNotEqualsIfExists`,
- * which denies a request without the header). Without it, copies inherit the bucket's default encryption.
+ * (`x-amz-copy-source-if-match`). Objects over 5 GiB, the largest a single CopyObject copies, are
+ * copied with a multipart upload: CreateMultipartUpload, UploadPartCopy of byte ranges of the pinned
+ * version, CompleteMultipartUpload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/CopyingObjectsMPUapi.html).
+ *
+ * No write names SSE headers: "if you don't specify encryption information in your copy request, the
+ * encryption setting of the target object is set to the default encryption configuration of the
+ * destination bucket" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html), and a
+ * multipart upload's encryption is set at CreateMultipartUpload, so the platform bucket's default
+ * SSE-KMS with its own key applies to every copy and record. The platform's buckets deny only a wrong
+ * SSE header, never a missing one.
  */
 import {
   AbortMultipartUploadCommand,
@@ -22,25 +27,43 @@ import {
 } from '@aws-sdk/client-s3';
 import { AdmissionStore, ObjectVersion, StoredObject } from './admission';
 
-/** Largest object a single CopyObject can copy. */
+/** Largest object a single CopyObject can copy (5 GiB). */
 export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 /** Smallest part of a multipart copy (more when needed to stay within 10,000 parts). */
 export const COPY_PART_BYTES = 512 * 1024 ** 2;
+/** Most parts a multipart upload may have. */
+export const MAX_COPY_PARTS = 10_000;
+
+/** How the store copies; the defaults are S3's limits, smaller values only let tests take the multipart path. */
+export interface S3AdmissionStoreOptions {
+  /** Objects larger than this are copied with a multipart copy. @default MAX_SINGLE_COPY_BYTES (5 GiB) */
+  readonly maxSingleCopyBytes?: number;
+  /** Smallest part of a multipart copy. @default COPY_PART_BYTES (512 MiB) */
+  readonly copyPartBytes?: number;
+}
 
 /** The models bucket through the S3 API. */
 export class S3AdmissionStore implements AdmissionStore {
-  /** SSE-KMS parameters of every write, when a key is given. */
-  private readonly sse: { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string; BucketKeyEnabled?: boolean };
+  private readonly maxSingleCopyBytes: number;
+  private readonly copyPartBytes: number;
 
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    /** The bucket's KMS key ARN, named on every write. @default - no encryption parameters */
-    encryptionKeyArn?: string,
+    options: S3AdmissionStoreOptions = {},
   ) {
-    this.sse = encryptionKeyArn
-      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: encryptionKeyArn, BucketKeyEnabled: true }
-      : {};
+    this.maxSingleCopyBytes = options.maxSingleCopyBytes ?? MAX_SINGLE_COPY_BYTES;
+    this.copyPartBytes = options.copyPartBytes ?? COPY_PART_BYTES;
+    for (const [name, value] of [
+      ['maxSingleCopyBytes', this.maxSingleCopyBytes],
+      ['copyPartBytes', this.copyPartBytes],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 1 || value > MAX_SINGLE_COPY_BYTES) {
+        throw new Error(
+          `S3AdmissionStore: ${name} must be an integer from 1 to ${MAX_SINGLE_COPY_BYTES}, got ${value}`,
+        );
+      }
+    }
   }
 
   public async getObject(key: string, versionId?: string): Promise<StoredObject | undefined> {
@@ -79,23 +102,22 @@ export class S3AdmissionStore implements AdmissionStore {
 
   public async copyObject(source: ObjectVersion, destinationKey: string): Promise<void> {
     const copySource = copySourceOf(this.bucket, source);
-    if (source.size <= MAX_SINGLE_COPY_BYTES) {
+    if (source.size <= this.maxSingleCopyBytes) {
       await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: destinationKey,
           CopySource: copySource,
           CopySourceIfMatch: source.etag,
-          ...this.sse,
         }),
       );
       return;
     }
     const { UploadId } = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: destinationKey, ...this.sse }),
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: destinationKey }),
     );
     try {
-      const partBytes = Math.max(COPY_PART_BYTES, Math.ceil(source.size / 10_000));
+      const partBytes = Math.max(this.copyPartBytes, Math.ceil(source.size / MAX_COPY_PARTS));
       const parts: { ETag?: string; PartNumber: number }[] = [];
       for (let start = 0, part = 1; start < source.size; start += partBytes, part++) {
         const end = Math.min(start + partBytes, source.size) - 1;
@@ -130,7 +152,7 @@ export class S3AdmissionStore implements AdmissionStore {
 
   public async putObject(key: string, body: string): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', ...this.sse }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
     );
   }
 

@@ -57,7 +57,7 @@ describe('addModelIntegrity in the reference app', () => {
     }
   });
 
-  test('adds 13 acknowledgements, each on a model-integrity construct or the boundary it raises', () => {
+  test('adds 18 acknowledgements, each on a model-integrity construct or the boundary it raises', () => {
     const acks = report.pluginReports
       .flatMap((p: any) => p.suppressedViolations ?? [])
       .filter((a: any) =>
@@ -66,8 +66,33 @@ describe('addModelIntegrity in the reference app', () => {
         ),
       );
     const distinct = new Set(acks.map((a: any) => `${a.acknowledgedId}@${a.acknowledgedAt}`));
-    expect(distinct.size).toBe(13);
+    expect(distinct.size).toBe(18);
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
+  });
+
+  test('the release role’s wildcards (incoming/ objects, ECR login, the workload repositories) and the opt-in concurrency are acknowledged on exactly their constructs', () => {
+    const acks = new Set(
+      report.pluginReports
+        .flatMap((p: any) => p.suppressedViolations ?? [])
+        .filter((a: any) => /ModelSigner\/|ModelAdmission\/Function$/.test(a.acknowledgedAt))
+        .map((a: any) => `${a.acknowledgedId} @ ${a.acknowledgedAt}`),
+    );
+    const [[modelsBucket]] = resources(platform, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('ModelsBucket'));
+    expect([...acks].sort()).toEqual(
+      [
+        `AwsSolutions::AwsSolutions-IAM5[Resource::<${modelsBucket}.Arn>/incoming/*] @ ztai-platform/ModelSigner/Policy/Resource`,
+        'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ ztai-platform/ModelSigner/Policy/Resource',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/ztai-platform/*] @ ztai-platform/ModelSigner/Policy/Resource',
+        'HIPAA.Security::HIPAA.Security-LambdaConcurrency @ ztai-platform/ModelAdmission/Function',
+        'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency @ ztai-platform/ModelAdmission/Function',
+      ].sort(),
+    );
+  });
+
+  test('the release role has its fixed name and path from lib/config/names.ts', () => {
+    const roles = resources(platform, 'AWS::IAM::Role').filter(([id]) => id.startsWith('ModelSigner'));
+    expect(roles).toHaveLength(1);
+    expect(roles[0][1].Properties).toMatchObject({ RoleName: 'ztai-model-release', Path: '/ztai/model-signer/' });
   });
 
   test('the signing key lives in the platform stack, with its alias', () => {

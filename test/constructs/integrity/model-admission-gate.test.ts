@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -46,15 +46,16 @@ describe('ModelAdmissionGate', () => {
       Architectures: ['arm64'],
       MemorySize: 1024,
       Timeout: 900,
-      ReservedConcurrentExecutions: 4,
+      // D10: none reserved by default, so the gate deploys on accounts with a low Lambda concurrency quota.
+      ReservedConcurrentExecutions: Match.absent(),
       TracingConfig: { Mode: 'Active' },
+      // D1: no MODELS_KEY_ARN; the copies name no SSE headers and get the bucket's default encryption.
       Environment: {
-        Variables: {
+        Variables: Match.exact({
           MODELS_BUCKET: { Ref: logicalId(f.stack, f.modelsBucket.bucket) },
           SIGNING_KEY_ARN: { 'Fn::GetAtt': [logicalId(f.stack, f.signingKey.key), 'Arn'] },
-          MODELS_KEY_ARN: { 'Fn::GetAtt': [logicalId(f.stack, f.keys.models.key), 'Arn'] },
           REQUIRE_SUBJECT: 'true',
-        },
+        }),
       },
       VpcConfig: {
         SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(f.stack, f.gate.securityGroup), 'GroupId'] }],
@@ -165,7 +166,9 @@ describe('ModelAdmissionGate', () => {
       JSON.stringify({ 'Fn::GetAtt': [logicalId(f.stack, f.signingKey.key), 'Arn'] }),
     ]);
     expect(granted('kms:Sign')).toEqual([]);
-    expect(granted('kms:GetPublicKey')).toEqual([]);
+    expect(granted('kms:GetPublicKey')).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(f.stack, f.signingKey.key), 'Arn'] }),
+    ]);
     expect(granted('kms:Decrypt')).toContain(
       JSON.stringify({ 'Fn::GetAtt': [logicalId(f.stack, f.keys.models.key), 'Arn'] }),
     );
@@ -184,6 +187,7 @@ describe('ModelAdmissionGate', () => {
           ...perms.ADMISSION_WRITE_REJECTED,
           ...perms.ADMISSION_MODELS_KEY,
           ...perms.SIGNING_KEY_VERIFY_ONLY,
+          ...perms.SIGNING_KEY_PUBLIC_KEY,
           ...perms.LAMBDA_LOGS,
           ...perms.DEAD_LETTER_SEND,
           ...perms.DEAD_LETTER_KEY,
@@ -263,9 +267,14 @@ describe('ModelAdmissionGate', () => {
   });
 
   test('the dead-letter queue is KMS-encrypted with its own key and TLS-only; the log group is encrypted with retention', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueueKey as any), 'Arn'] },
-      MessageRetentionPeriod: 1209600,
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: {
+        KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueueKey as any), 'Arn'] },
+        MessageRetentionPeriod: 1209600,
+      },
+      // D9: retained on delete and update rollback, deleted when its own create rolls back.
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
@@ -277,7 +286,8 @@ describe('ModelAdmissionGate', () => {
         KmsKeyId: { 'Fn::GetAtt': [logicalId(f.stack, f.keys.logs.key), 'Arn'] },
         RetentionInDays: 365,
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
   });
 
@@ -297,14 +307,38 @@ describe('ModelAdmissionGate', () => {
     expect(describeFindings(nagFindings(f.stack))).toBe('');
   });
 
-  test('negative control: without reserved concurrency and a dead-letter queue, the Lambda rules fire', () => {
-    const weak = gateFixture();
+  test('reserved concurrency is opt-in: none by default (the concurrency rules acknowledged on the function), a value when given', () => {
+    const reserved = gateFixture({ reservedConcurrency: 10 });
+    Template.fromStack(reserved.stack).hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 10,
+    });
+    const acknowledged = (gate: ModelAdmissionGate) =>
+      gate.function.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.keys(m.data as object))
+        .filter((id) => id.includes('LambdaConcurrency'))
+        .sort();
+    expect(acknowledged(f.gate)).toEqual([
+      'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
+      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
+    ]);
+    expect(acknowledged(reserved.gate)).toEqual([]);
+    expect(describeFindings(nagFindings(reserved.stack))).toBe('');
+  });
+
+  test('negative control: with reserved concurrency given and then removed, and without a dead-letter queue, the Lambda rules fire', () => {
+    const weak = gateFixture({ reservedConcurrency: 4 });
     const fn = weak.gate.function.node.defaultChild as lambda.CfnFunction;
     fn.reservedConcurrentExecutions = undefined;
     fn.deadLetterConfig = undefined;
     const rules = nagFindings(weak.stack).map((x) => x.rule);
     expect(rules).toEqual(
-      expect.arrayContaining(['NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaDLQ']),
+      expect.arrayContaining([
+        'NIST.800.53.R5-LambdaConcurrency',
+        'HIPAA.Security-LambdaConcurrency',
+        'NIST.800.53.R5-LambdaDLQ',
+        'Serverless-LambdaDLQ',
+      ]),
     );
   });
 
@@ -358,6 +392,7 @@ describe('ModelAdmissionGate', () => {
     test.each([
       [{ reservedConcurrency: 0 }, /reservedConcurrency must be an integer from 1 to 100, got 0/],
       [{ reservedConcurrency: 1.5 }, /reservedConcurrency must be an integer from 1 to 100, got 1.5/],
+      [{ reservedConcurrency: 101 }, /reservedConcurrency must be an integer from 1 to 100, got 101/],
       [{ memorySize: 128 }, /memorySize must be an integer from 512 to 10240, got 128/],
       [{ timeout: Duration.minutes(16) }, /timeout must be from 1 to 15 minutes, got 16 minutes/],
       [{ timeout: Duration.seconds(10) }, /timeout must be from 1 to 15 minutes, got 10 seconds/],

@@ -32,6 +32,9 @@ describe('model integrity, by IAM policy evaluation', () => {
   let keyPolicy: unknown;
   let keyArn: string;
   let modelsKeyArn: string;
+  let modelsKeyPolicy: unknown;
+  let repositoryArn: string;
+  let repositoryPolicy: unknown;
   let bucketName: string;
   let gateway: { id: string; policy: unknown };
 
@@ -59,9 +62,18 @@ describe('model integrity, by IAM policy evaluation', () => {
     const keyId = first(PLATFORM, 'AWS::KMS::Key', 'ModelSigningKey');
     keyPolicy = resolver.resolve(PLATFORM, resolver.template(PLATFORM).Resources[keyId].Properties.KeyPolicy);
     keyArn = resolver.resolve(PLATFORM, { 'Fn::GetAtt': [keyId, 'Arn'] });
-    modelsKeyArn = resolver.resolve(PLATFORM, {
-      'Fn::GetAtt': [first(PLATFORM, 'AWS::KMS::Key', 'KeysModels'), 'Arn'],
-    });
+    const modelsKeyId = first(PLATFORM, 'AWS::KMS::Key', 'KeysModels');
+    modelsKeyArn = resolver.resolve(PLATFORM, { 'Fn::GetAtt': [modelsKeyId, 'Arn'] });
+    modelsKeyPolicy = resolver.resolve(
+      PLATFORM,
+      resolver.template(PLATFORM).Resources[modelsKeyId].Properties.KeyPolicy,
+    );
+    const repositoryId = first(PLATFORM, 'AWS::ECR::Repository', 'WorkloadImagesfraudscoring');
+    repositoryArn = resolver.resolve(PLATFORM, { 'Fn::GetAtt': [repositoryId, 'Arn'] });
+    repositoryPolicy = resolver.resolve(
+      PLATFORM,
+      resolver.template(PLATFORM).Resources[repositoryId].Properties.RepositoryPolicyText,
+    );
     const [gatewayId] = resolver
       .find(PLATFORM, 'AWS::EC2::VPCEndpoint')
       .filter((id) => resolver.template(PLATFORM).Resources[id].Properties.VpcEndpointType === 'Gateway');
@@ -178,11 +190,12 @@ describe('model integrity, by IAM policy evaluation', () => {
   });
 
   describe('only the signer signs', () => {
-    test('the signer role may kms:Sign a digest with ECDSA_SHA_256, and do nothing else with the key', async () => {
+    test('the signer role may kms:Sign a digest with ECDSA_SHA_256 and read the public key, and do nothing else with the key', async () => {
       expect(await kms(signer, 'kms:Sign')).toBe('Allowed');
+      expect(await kms(signer, 'kms:GetPublicKey')).toBe('Allowed');
       expect(await kms(signer, 'kms:Sign', 'RAW')).toBe('ImplicitlyDenied');
       expect(await kms(signer, 'kms:Verify')).toBe('ImplicitlyDenied');
-      expect(await kms(signer, 'kms:GetPublicKey')).toBe('ImplicitlyDenied');
+      expect(await kms(signer, 'kms:CreateGrant')).toBe('ImplicitlyDenied');
     });
 
     test('the deployer (AdministratorAccess) cannot kms:Sign, verify or create a grant: the key policy does not delegate them to IAM', async () => {
@@ -195,8 +208,9 @@ describe('model integrity, by IAM policy evaluation', () => {
       expect(await kms(deployer, 'kms:PutKeyPolicy')).toBe('Allowed');
     });
 
-    test('the admission role may kms:Verify, and not sign', async () => {
+    test('the admission role may kms:Verify and read the public key, and not sign', async () => {
       expect(await kms(admission, 'kms:Verify')).toBe('Allowed');
+      expect(await kms(admission, 'kms:GetPublicKey')).toBe('Allowed');
       expect(await kms(admission, 'kms:Sign')).toBe('ImplicitlyDenied');
       // The permissions boundary denies key-policy changes to every platform role.
       expect(await kms(admission, 'kms:PutKeyPolicy')).toBe('ExplicitlyDenied');
@@ -211,6 +225,85 @@ describe('model integrity, by IAM policy evaluation', () => {
       for (const action of ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey']) {
         expect(await kms(fraud, action)).toBe('ImplicitlyDenied');
       }
+    });
+  });
+  describe('the release role uploads to incoming/ and pushes images, and nothing more', () => {
+    const incoming = 'incoming/fraud-scoring/fraud-model/1/files/weights/model.bin';
+    /** An S3 request from a CI runner outside the VPC (no aws:SourceVpce), with optional SSE headers. */
+    const fromCi = (role: RoleUnderTest, action: string, key: string, sse: Record<string, string> = {}) =>
+      evaluate({ role, action, resourceArn: object(key), resourcePolicy: modelsPolicy, context: sse });
+    const sseWithModelsKey = () => ({
+      's3:x-amz-server-side-encryption': 'aws:kms',
+      's3:x-amz-server-side-encryption-aws-kms-key-id': modelsKeyArn,
+    });
+
+    test('from CI outside the VPC: PutObject (and multipart parts, which carry no SSE headers), Abort and ListParts under incoming/', async () => {
+      expect(await fromCi(signer, 's3:PutObject', incoming)).toBe('Allowed');
+      expect(await fromCi(signer, 's3:PutObject', incoming, sseWithModelsKey())).toBe('Allowed');
+      expect(await fromCi(signer, 's3:AbortMultipartUpload', incoming)).toBe('Allowed');
+      expect(await fromCi(signer, 's3:ListMultipartUploadParts', incoming)).toBe('Allowed');
+      // Through the platform's gateway endpoint too.
+      expect(await s3(signer, 's3:PutObject', incoming)).toBe('Allowed');
+    });
+
+    test('an upload naming another key or SSE-S3 is denied by the bucket', async () => {
+      expect(
+        await fromCi(signer, 's3:PutObject', incoming, {
+          's3:x-amz-server-side-encryption': 'aws:kms',
+          's3:x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:eu-west-1:111122223333:key/other',
+        }),
+      ).toBe('ExplicitlyDenied');
+      expect(await fromCi(signer, 's3:PutObject', incoming, { 's3:x-amz-server-side-encryption': 'AES256' })).toBe(
+        'ExplicitlyDenied',
+      );
+    });
+
+    test('no write outside incoming/, no read, no delete', async () => {
+      expect(await fromCi(signer, 's3:PutObject', 'approved/fraud-scoring/fraud-model/1/files/model.bin')).toBe(
+        'ExplicitlyDenied',
+      );
+      expect(await s3(signer, 's3:PutObject', 'approved/fraud-scoring/fraud-model/1/files/model.bin')).toBe(
+        'ExplicitlyDenied',
+      );
+      expect(await s3(signer, 's3:PutObject', 'rejected/fraud-scoring/fraud-model/1/x.json')).toBe('ImplicitlyDenied');
+      expect(await s3(signer, 's3:GetObject', incoming)).toBe('ImplicitlyDenied');
+      expect(await s3(signer, 's3:DeleteObject', incoming)).toBe('ImplicitlyDenied');
+      expect(await fromCi(signer, 's3:GetObject', incoming)).toBe('ExplicitlyDenied');
+    });
+
+    test('S3 may use the models key on its behalf (GenerateDataKey for the upload, Decrypt for multipart parts); directly it may not', async () => {
+      const viaS3 = { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:CallerAccount': ACCOUNT };
+      const key = (action: string, context: Record<string, string>) =>
+        evaluate({ role: signer, action, resourceArn: modelsKeyArn, resourcePolicy: modelsKeyPolicy, context });
+      expect(await key('kms:GenerateDataKey', viaS3)).toBe('Allowed');
+      expect(await key('kms:Decrypt', viaS3)).toBe('Allowed');
+      expect(await key('kms:Decrypt', { 'kms:CallerAccount': ACCOUNT })).toBe('ImplicitlyDenied');
+      expect(await key('kms:Encrypt', viaS3)).toBe('ImplicitlyDenied');
+    });
+
+    test('docker push to a workload repository: login and every push action; another repository, or a workload role, no', async () => {
+      expect(await evaluate({ role: signer, action: 'ecr:GetAuthorizationToken', resourceArn: '*' })).toBe('Allowed');
+      const push = (role: RoleUnderTest, action: string, arn = repositoryArn) =>
+        evaluate({ role, action, resourceArn: arn, resourcePolicy: repositoryPolicy });
+      for (const action of [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+      ]) {
+        expect({ action, decision: await push(signer, action) }).toEqual({ action, decision: 'Allowed' });
+      }
+      expect(
+        await evaluate({
+          role: signer,
+          action: 'ecr:PutImage',
+          resourceArn: 'arn:aws:ecr:eu-west-1:111122223333:repository/other/image',
+        }),
+      ).toBe('ImplicitlyDenied');
+      expect(await push(signer, 'ecr:DeleteRepository')).toBe('ImplicitlyDenied');
+      expect(await push(fraud, 'ecr:PutImage')).not.toBe('Allowed');
     });
   });
 });

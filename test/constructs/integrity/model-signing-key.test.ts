@@ -1,18 +1,21 @@
 /**
- * The model-signing key and the signer role: key spec and usage, retention, a key policy in which
- * only the signer may sign and only granted verifiers may verify, administrators without
- * cryptographic use, the signer's trust, nag packs, and bad input.
+ * The model-signing key and the signer (release) role: key spec and usage, retention, a key policy in
+ * which only the signer may sign, only granted verifiers may verify and only signers and granted
+ * verifiers may read the public key (by template and by IAM policy evaluation), administrators without
+ * cryptographic use, the signer's trust, its upload and image-push grants, nag packs, and bad input.
  */
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { EncryptedBucket, PlatformKeys } from '../../../constructs';
 import { ModelSignerRole, ModelSigningKey } from '../../../constructs/integrity';
 import * as perms from '../../../constructs/integrity/integrity-perms';
+import { ACCOUNT, CfnResolver, Decision, evaluate, RoleUnderTest, roleUnderTest } from '../../helpers/iam-eval';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newStack } from '../../helpers/stacks';
 import { statementsWith } from './fixtures';
 
-/** A stack with a signer, a verifier role, a gate-like role given grantVerify, and the key. */
+/** A stack with a signer, a verifier role, a gate-like role given grantVerify and grantPublicKey, and the key. */
 function keyStack() {
   const { app, stack } = newStack();
   const signer = new ModelSignerRole(stack, 'Signer');
@@ -24,6 +27,7 @@ function keyStack() {
     alias: 'ztai/model-signing',
   });
   key.grantVerify(gate);
+  key.grantPublicKey(gate);
   return { app, stack, signer, verifier, gate, key };
 }
 
@@ -38,7 +42,7 @@ const ref = (role: iam.IRole) => ({
 });
 
 describe('ModelSigningKey', () => {
-  test('is an asymmetric ECC_NIST_P256 SIGN_VERIFY key, retained, with a 30-day pending window', () => {
+  test('is an asymmetric ECC_NIST_P256 SIGN_VERIFY key, retained (except when its own create rolls back), with a 30-day pending window', () => {
     const { stack } = keyStack();
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::KMS::Key', {
@@ -47,7 +51,8 @@ describe('ModelSigningKey', () => {
       EnableKeyRotation: false,
       PendingWindowInDays: 30,
     });
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    // D9: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, so a rolled-back first deploy leaves no key behind.
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/ztai/model-signing' });
   });
 
@@ -64,16 +69,25 @@ describe('ModelSigningKey', () => {
     ]);
   });
 
-  test('only granted roles and named verifiers may kms:Verify; only named verifiers may kms:GetPublicKey', () => {
-    const { stack, verifier, gate } = keyStack();
+  test('only granted roles and named verifiers may kms:Verify; only signers, named verifiers and granted roles may kms:GetPublicKey', () => {
+    const { stack, signer, verifier, gate } = keyStack();
     const policy = keyPolicy(stack);
     const principals = (action: string) => statementsWith(policy, action).map((s) => s.Principal);
     expect(principals('kms:Verify')).toEqual([{ AWS: ref(verifier) }, { AWS: ref(gate) }]);
-    expect(principals('kms:GetPublicKey')).toEqual([{ AWS: ref(verifier) }]);
+    expect(principals('kms:GetPublicKey')).toEqual([
+      { AWS: ref(signer.role) },
+      { AWS: ref(verifier) },
+      { AWS: ref(gate) },
+    ]);
+    // GetPublicKey is granted alone, without conditions (the public key is not a signing operation).
+    for (const s of statementsWith(policy, 'kms:GetPublicKey')) {
+      expect(s).toEqual(expect.objectContaining({ Effect: 'Allow', Action: 'kms:GetPublicKey' }));
+      expect(s.Condition).toBeUndefined();
+    }
     // The grantees' own policies allow the same, so the permissions boundary applies too.
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Stack.of(gate).getLogicalId(gate.node.defaultChild as iam.CfnRole) }],
-      PolicyDocument: { Statement: [{ Action: 'kms:Verify', Effect: 'Allow' }] },
+      PolicyDocument: { Statement: [{ Action: ['kms:GetPublicKey', 'kms:Verify'], Effect: 'Allow' }] },
     });
   });
 
@@ -89,6 +103,36 @@ describe('ModelSigningKey', () => {
     // Every statement naming the account root is the administration statement.
     const rootStatements = policy.Statement.filter((s) => JSON.stringify(s.Principal).includes(':root'));
     expect(rootStatements).toEqual([admin]);
+  });
+
+  test('the administration statement is an explicit list: no wildcard (kms:Create*, kms:Get*), no grant creation', () => {
+    expect(perms.SIGNING_KEY_ADMIN.filter((a) => a.includes('*'))).toEqual([]);
+    for (const action of [
+      ...perms.SIGNING_KEY_CRYPTO,
+      'kms:Encrypt',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'kms:ReEncryptFrom',
+    ]) {
+      expect(perms.SIGNING_KEY_ADMIN).not.toContain(action);
+    }
+    // What CloudFormation needs to create, update and delete the key stays (PutKeyPolicy, tags, description, deletion).
+    expect(perms.SIGNING_KEY_ADMIN).toEqual(
+      expect.arrayContaining([
+        'kms:DescribeKey',
+        'kms:GetKeyPolicy',
+        'kms:PutKeyPolicy',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:ListResourceTags',
+        'kms:UpdateKeyDescription',
+        'kms:EnableKey',
+        'kms:DisableKey',
+        'kms:ScheduleKeyDeletion',
+        'kms:CreateAlias',
+        'kms:DeleteAlias',
+      ]),
+    );
   });
 
   test('administrators can be named; they still get no cryptographic action', () => {
@@ -158,6 +202,48 @@ describe('ModelSigningKey', () => {
   });
 });
 
+describe('ModelSigningKey: kms:GetPublicKey by IAM policy evaluation of the key policy', () => {
+  let resolver: CfnResolver;
+  let keyPolicyDocument: unknown;
+  let keyArn: string;
+  const roles: Record<string, RoleUnderTest> = {};
+
+  beforeAll(() => {
+    const { app, stack, signer, verifier, gate } = keyStack();
+    // Another role of the account, with every KMS action in its own policy (an administrator).
+    const other = new iam.Role(stack, 'Other', { assumedBy: new iam.AccountRootPrincipal() });
+    new iam.ManagedPolicy(stack, 'OtherPolicy', {
+      roles: [other],
+      statements: [new iam.PolicyStatement({ actions: ['kms:*'], resources: ['*'] })],
+    });
+    resolver = new CfnResolver(app);
+    const id = (c: iam.IRole) => stack.getLogicalId(c.node.defaultChild as iam.CfnRole);
+    const [keyId] = resolver.find('Test', 'AWS::KMS::Key');
+    keyPolicyDocument = resolver.resolve('Test', resolver.template('Test').Resources[keyId].Properties.KeyPolicy);
+    keyArn = resolver.resolve('Test', { 'Fn::GetAtt': [keyId, 'Arn'] });
+    for (const [name, role] of Object.entries({ signer: signer.role, verifier, gate, other })) {
+      roles[name] = roleUnderTest(resolver, 'Test', id(role));
+    }
+  });
+
+  const getPublicKey = (role: RoleUnderTest): Promise<Decision> =>
+    evaluate({
+      role,
+      action: 'kms:GetPublicKey',
+      resourceArn: keyArn,
+      resourcePolicy: keyPolicyDocument,
+      context: { 'kms:CallerAccount': ACCOUNT },
+    });
+
+  test.each([['signer'], ['verifier'], ['gate']])('the %s may read the public key', async (name) => {
+    expect(await getPublicKey(roles[name])).toBe('Allowed');
+  });
+
+  test('another role of the account may not, even with kms:* in its own policy (the key policy delegates nothing to IAM)', async () => {
+    expect(await getPublicKey(roles.other)).toBe('ImplicitlyDenied');
+  });
+});
+
 describe('ModelSignerRole', () => {
   test('by default trusts the account root only for roles under /release/, with one-hour sessions', () => {
     const { stack } = newStack();
@@ -219,6 +305,140 @@ describe('ModelSignerRole', () => {
     expect(Annotations.fromStack(stack).findError('*', /.*/)).toEqual([]);
   });
 
+  describe('as the release role: uploads to incoming/ and image pushes, in one managed policy', () => {
+    function releaseStack() {
+      const { app, stack } = newStack();
+      const keys = new PlatformKeys(stack, 'Keys');
+      const bucket = new EncryptedBucket(stack, 'Models', { encryptionKey: keys.models.key });
+      const signer = new ModelSignerRole(stack, 'Signer', {
+        roleName: 'ztai-model-release',
+        path: '/ztai/model-signer/',
+      });
+      signer.grantUploadTo(bucket, 'incoming/');
+      signer.grantPushToRepositories('ztai-platform');
+      return { app, stack, keys, bucket, signer };
+    }
+
+    test('a fixed name: the role ARN is built from path and name, so policies name it without a reference', () => {
+      const { stack, signer } = releaseStack();
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        RoleName: 'ztai-model-release',
+        Path: '/ztai/model-signer/',
+      });
+      expect(stack.resolve(signer.roleArn)).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':iam::',
+            { Ref: 'AWS::AccountId' },
+            ':role/ztai/model-signer/ztai-model-release',
+          ],
+        ],
+      });
+    });
+
+    test('the grants are exactly the upload and push needs, in one customer-managed policy (no inline policy)', () => {
+      const { stack, keys, bucket, signer } = releaseStack();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::IAM::Policy', 0);
+      const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+        Properties: { Roles: [{ Ref: stack.getLogicalId(signer.role.node.defaultChild as iam.CfnRole) }] },
+      });
+      expect(Object.keys(policies)).toHaveLength(1);
+      const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement;
+      const bucketId = stack.getLogicalId(bucket.bucket.node.defaultChild as any);
+      const keyId = stack.getLogicalId(keys.models.key.node.defaultChild as any);
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/incoming/*']] },
+        },
+        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+        { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:BatchGetImage',
+            'ecr:CompleteLayerUpload',
+            'ecr:InitiateLayerUpload',
+            'ecr:PutImage',
+            'ecr:UploadLayerPart',
+          ],
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':ecr:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':repository/ztai-platform/*',
+              ],
+            ],
+          },
+        },
+      ]);
+      // No read, no delete, no listing of the bucket; no signing-key use through IAM.
+      const actions = statements.flatMap((st: any) => [].concat(st.Action));
+      for (const a of ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket', 'kms:Sign', 'ecr:DeleteRepository']) {
+        expect(actions).not.toContain(a);
+      }
+    });
+
+    test('the wildcard resources are acknowledged narrowly on the policy; the nag packs find nothing else', () => {
+      const { stack, bucket, signer } = releaseStack();
+      expect(describeFindings(nagFindings(stack).filter((f) => f.path.includes('Signer')))).toBe('');
+      const bucketId = stack.getLogicalId(bucket.bucket.node.defaultChild as any);
+      const acknowledged = signer.grantPrincipal
+        .policy!.node.defaultChild!.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .flatMap((m) => Object.keys(m.data as object))
+        .sort();
+      expect(acknowledged).toEqual(
+        [
+          'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/incoming/*]`,
+          'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/ztai-platform/*]',
+        ].sort(),
+      );
+    });
+
+    test('without a grant the role has no policy at all', () => {
+      const { stack } = newStack();
+      new ModelSignerRole(stack, 'Signer', { roleName: 'r' });
+      Template.fromStack(stack).resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    });
+
+    test.each([['incoming'], ['incoming/*'], ['../incoming/'], ['incoming/../approved/'], ['']])(
+      'grantUploadTo prefix %p',
+      (prefix) => {
+        const { stack } = newStack();
+        const keys = new PlatformKeys(stack, 'Keys');
+        const bucket = new EncryptedBucket(stack, 'Models', { encryptionKey: keys.models.key });
+        const signer = new ModelSignerRole(stack, 'Signer');
+        expect(() => signer.grantUploadTo(bucket, prefix)).toThrow(
+          /grantUploadTo: prefix must be one or more path segments ending in '\/', without wildcards or '\.\.'/,
+        );
+      },
+    );
+
+    test.each([['Ztai-Platform'], ['ztai-platform/'], ['*'], ['ztai-platform/*'], ['']])(
+      'grantPushToRepositories prefix %p',
+      (prefix) => {
+        const { stack } = newStack();
+        const signer = new ModelSignerRole(stack, 'Signer');
+        expect(() => signer.grantPushToRepositories(prefix)).toThrow(
+          /grantPushToRepositories: repositoryNamePrefix must be lower-case letters, digits and '\._-'/,
+        );
+      },
+    );
+  });
+
   describe('bad input', () => {
     test('assumedBy and releasePrincipalArns together', () => {
       const { stack } = newStack();
@@ -250,6 +470,13 @@ describe('ModelSignerRole', () => {
         new RegExp(
           `releasePrincipalArns must hold IAM role or user ARNs of one account.*got '${arn.replace(/[*]/g, '\\*')}'`,
         ),
+      );
+    });
+
+    test('a malformed role name', () => {
+      const { stack } = newStack();
+      expect(() => new ModelSignerRole(stack, 'Signer', { roleName: 'has space' })).toThrow(
+        /roleName must be 1-64 letters, digits and \+=,\.@_-, got 'has space'/,
       );
     });
 
