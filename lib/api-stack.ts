@@ -13,6 +13,7 @@ import {
   RouteAuthorization,
 } from '../constructs/api';
 import { MonitoredWorkload } from '../constructs/audit';
+import { apiRouteRolePath } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import type { Platform } from './platform-app';
 import type { PlatformStack } from './platform-stack';
@@ -249,6 +250,7 @@ export class ApiStack extends Stack {
     }
     const shared = {
       stageName: api.stageName,
+      routeRolePath: apiRouteRolePath(config.platformName),
       logEncryptionKey: platform.keys.logs.key,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       throttle: api.throttle,
@@ -327,6 +329,11 @@ export function addApiStack(
   built: Pick<Platform, 'platform' | 'workloads' | 'computes'>,
   api: ApiConfig = DEFAULT_API_CONFIG,
 ): ApiStack | undefined {
+  // Every model call enters through the API: the boundary of every platform role denies endpoint
+  // invocation to all but the route roles, whether or not this app has an API stack.
+  built.platform.boundary.restrictModelInvocationTo(
+    ModelGatewayApi.routeRoleArnPattern(apiRouteRolePath(config.platformName)),
+  );
   const exposed = exposedWorkloads(config, api);
   const routed = exposed.some((name) => api.people || config.workloads.some((w) => w.invokes?.includes(name)));
   if (!routed) return undefined;

@@ -12,6 +12,7 @@ import {
   ThreatDetection,
 } from '../constructs/audit';
 import { ModelGatewayApi } from '../constructs/api';
+import { apiRouteRolePath } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 import type { WorkloadStack } from './workload-stack';
@@ -97,7 +98,7 @@ export class AuditStack extends Stack {
       admissionRoleArnPatterns: props.admissionRoleArnPatterns,
       platformKeys: platform.keys.all.map((k) => k.key),
       // Every model call enters through the API: its route roles are the only endpoint invokers.
-      endpointInvokerRoleArnPatterns: [ModelGatewayApi.integrationRoleArnPattern()],
+      endpointInvokerRoleArnPatterns: [ModelGatewayApi.routeRoleArnPattern(apiRouteRolePath(config.platformName))],
     });
 
     // The admission gate's own signals: a rejected model (bad signature, digest, file set or subject),

@@ -17,9 +17,16 @@ const API_GATEWAY_LOG_PUSH = [
 /**
  * The account-level CloudWatch Logs role of API Gateway (`AWS::ApiGateway::Account`), without
  * which a stage with execution logging cannot deploy. One per account and region: the role
- * trusts API Gateway only from this account, writes only log groups of this account and region,
- * and keeps its grant in a customer-managed policy (instead of AmazonAPIGatewayPushToCloudWatchLogs,
- * which also reads every log group).
+ * trusts API Gateway, writes only log groups of this account and region, and keeps its grant in a
+ * customer-managed policy (instead of AmazonAPIGatewayPushToCloudWatchLogs, which also reads every
+ * log group).
+ *
+ * The trust is the one API Gateway documents for this role, `apigateway.amazonaws.com` as the
+ * trusted entity with no condition
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html, "Permissions
+ * for CloudWatch logging"). API Gateway does not document sending `aws:SourceAccount` or
+ * `aws:SourceArn` when it assumes the account's CloudWatch role, and a condition on a key absent
+ * from the request never matches, so such a condition could stop every execution log.
  */
 export class ApiGatewayAccountLogging extends Construct {
   public readonly role: iam.Role;
@@ -27,10 +34,8 @@ export class ApiGatewayAccountLogging extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
-      description: 'API Gateway: push execution and access logs to CloudWatch Logs (this account only)',
-      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      }),
+      description: 'API Gateway: push execution and access logs to CloudWatch Logs of this account and region',
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
     });
     const logGroups = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`;
     const principal = new ManagedPolicyPrincipal(this, this.role);

@@ -84,6 +84,10 @@ export class ApiUserPool extends Construct {
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       deletionProtection: true,
+      // RETAIN, not RETAIN_ON_UPDATE_OR_DELETE: when a first create rolls back, CloudFormation would
+      // delete the pool, which deletion protection refuses (DeleteUserPool: InvalidParameterException),
+      // so the rollback itself would fail. A pool left behind blocks no retry: user pool names are not
+      // unique, and the domain (the one unique name) is a separate resource that the rollback deletes.
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

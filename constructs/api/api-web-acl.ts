@@ -108,7 +108,7 @@ export class ApiWebAcl extends Construct {
       logGroupName: `aws-waf-logs-${this.webAclName}`,
       encryptionKey: props.logEncryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.loggingConfiguration = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,

@@ -28,10 +28,13 @@ const OPERATION_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 const STAGE_NAME_PATTERN = /^[A-Za-z0-9_]{1,128}$/;
 
 /**
- * The IAM path of every route integration role: the audit alarms on endpoint invocations admit this
- * path as the platform's endpoint invoker (see `ModelGatewayApi.integrationRoleArnPattern()`).
+ * The default IAM path of the route integration roles. The platform's permissions boundary denies
+ * `sagemaker:InvokeEndpoint*` to every role outside this path, and the audit alarms on endpoint
+ * invocations admit it as the only invoker (see `ModelGatewayApi.routeRoleArnPattern()`).
  */
-export const API_INTEGRATION_ROLE_PATH = '/ztai/api-integration/';
+export const DEFAULT_ROUTE_ROLE_PATH = '/ztai/api-route/';
+/** An IAM path: `/`, or `/` segments `/` (letters, digits and +=,.@_-), at most 512 characters. */
+const ROLE_PATH_PATTERN = /^\/([A-Za-z0-9+=,.@_-]+\/)*$/;
 
 /** A SageMaker endpoint the gateway can front: its name, and a grant of invoke on it alone. */
 export interface IModelEndpoint {
@@ -134,6 +137,12 @@ export interface ModelGatewayApiProps {
   readonly endpointAccess?: ApiEndpointAccess;
   /** Name of the REST API. @default - derived from the construct path */
   readonly restApiName?: string;
+  /**
+   * IAM path of the route integration roles: the path the permissions boundary admits as the only
+   * caller of `sagemaker:InvokeEndpoint*` (`PlatformPermissionsBoundary.restrictModelInvocationTo`).
+   * @default DEFAULT_ROUTE_ROLE_PATH ('/ztai/api-route/')
+   */
+  readonly routeRolePath?: string;
   /** Name of the stage. @default 'live' */
   readonly stageName?: string;
   /** Stage-wide throttling, every method. @default { rateLimit: 50, burstLimit: 100 } */
@@ -181,9 +190,18 @@ export interface ModelGatewayApiProps {
  *   data; X-Ray tracing; TLS 1.2 on a custom domain, and then no default execute-api endpoint.
  */
 export class ModelGatewayApi extends Construct {
-  /** The ARN pattern of every route integration role (for the audit alarms' endpoint-invoker allow list). */
-  public static integrationRoleArnPattern(): string {
-    return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${API_INTEGRATION_ROLE_PATH}*`;
+  /**
+   * The ARN pattern of every route integration role under `routeRolePath`, in this account: for the
+   * permissions boundary's model-invocation deny and the audit alarms' endpoint-invoker allow list.
+   */
+  public static routeRoleArnPattern(routeRolePath: string = DEFAULT_ROUTE_ROLE_PATH): string {
+    if (!ROLE_PATH_PATTERN.test(routeRolePath) || routeRolePath.length > 512) {
+      throw new PlatformValidationError(
+        undefined,
+        `routeRolePath must be an IAM path ('/' or '/segment/.../', letters, digits and +=,.@_-, at most 512 characters), got ${describeValue(routeRolePath)}`,
+      );
+    }
+    return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${routeRolePath}*`;
   }
 
   public readonly api: apigateway.RestApi;
@@ -196,6 +214,8 @@ export class ModelGatewayApi extends Construct {
   public readonly accessLogGroup: logs.LogGroup;
   /** The resource policy of the API. */
   public readonly resourcePolicy: iam.PolicyDocument;
+  /** The IAM path of the route integration roles. */
+  public readonly routeRolePath: string;
   /** The web ACL on the stage (regional endpoints). */
   public readonly webAcl?: ApiWebAcl;
   /** The execute-api interface endpoint requests must arrive through (private endpoints). */
@@ -213,16 +233,17 @@ export class ModelGatewayApi extends Construct {
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
     const defaultPromptChars = props.maxPromptChars ?? 8000;
     this.stageName = props.stageName ?? 'live';
+    this.routeRolePath = props.routeRolePath ?? DEFAULT_ROUTE_ROLE_PATH;
     const routes = this.validate(props, access, throttle, defaultPromptChars);
     this.restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
 
-    this.vpcEndpoint = access.kind === 'private' ? this.privateEndpoint(access) : undefined;
+    this.vpcEndpoint = access.kind === 'private' ? this.privateEndpoint(access, routes) : undefined;
     this.resourcePolicy = this.buildResourcePolicy(routes);
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: props.logEncryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const fullData = props.logFullRequestsAndResponses === true;
     if (fullData) {
@@ -271,7 +292,7 @@ export class ModelGatewayApi extends Construct {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${this.stageName}`,
       encryptionKey: props.logEncryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stage.node.addDependency(this.executionLogGroup);
     // A resource policy change takes effect only with a new deployment: make the policy part of its identity.
@@ -431,6 +452,12 @@ export class ModelGatewayApi extends Construct {
     throttle: ThrottleLimits,
     defaultPromptChars: number,
   ): ResolvedRoute[] {
+    if (!ROLE_PATH_PATTERN.test(this.routeRolePath) || this.routeRolePath.length > 512) {
+      throw new PlatformValidationError(
+        this,
+        `routeRolePath must be an IAM path ('/' or '/segment/.../', letters, digits and +=,.@_-, at most 512 characters), got ${describeValue(this.routeRolePath)}`,
+      );
+    }
     if (!STAGE_NAME_PATTERN.test(this.stageName)) {
       throw new PlatformValidationError(
         this,
@@ -576,27 +603,52 @@ export class ModelGatewayApi extends Construct {
     return doc;
   }
 
-  /** The route's integration role: assumed by API Gateway for this API only, may invoke the route's endpoint only. */
+  /**
+   * The route's integration role, under `routeRolePath`: assumed by API Gateway, may invoke the
+   * route's endpoint only.
+   *
+   * The trust is the one API Gateway documents for the roles it assumes for an AWS service
+   * integration, `apigateway.amazonaws.com` with no condition
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html). API Gateway
+   * does not document sending `aws:SourceAccount` or `aws:SourceArn` when it assumes integration
+   * credentials, and a condition on a key absent from the request never matches, so such a
+   * condition could fail every call of the route. What the role can do is bounded by its own
+   * policy (one endpoint) and by the permissions boundary.
+   */
   private integrationRole(scope: Construct, route: ResolvedRoute): iam.Role {
     const role = new iam.Role(scope, 'IntegrationRole', {
-      path: API_INTEGRATION_ROLE_PATH,
+      path: this.routeRolePath,
       description: `API Gateway integration of POST ${route.path}: invokes endpoint ${route.endpoint.endpointName} only`,
-      assumedBy: new iam.ServicePrincipal(perms.APIGATEWAY_SERVICE).withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        ArnLike: {
-          'aws:SourceArn': `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${this.api.restApiId}/*`,
-        },
-      }),
+      assumedBy: new iam.ServicePrincipal(perms.APIGATEWAY_SERVICE),
     });
     route.endpoint.grantInvoke(new ManagedPolicyPrincipal(scope, role, 'IntegrationPolicy'));
     return role;
   }
 
-  private privateEndpoint(access: ApiEndpointAccess): ec2.IInterfaceVpcEndpoint {
-    if (access.vpcEndpoint) return access.vpcEndpoint;
+  /**
+   * The execute-api interface endpoint of a private API: the one given, the network's own, or a new
+   * one whose policy admits SigV4 callers of this account only (`aws:PrincipalAccount`), on this
+   * account's APIs only. A request with no signature (a bearer token, as user-pool routes carry) is
+   * evaluated as anonymous by the endpoint policy
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-vpc-endpoint-policies.html),
+   * so user-pool routes get their own statement: any caller, on exactly those routes (stage, method
+   * and path); their authorizer decides. The API's id cannot be named there (the API refers to the
+   * endpoint), so the statement names every API of this account with that route.
+   */
+  private privateEndpoint(access: ApiEndpointAccess, routes: ResolvedRoute[]): ec2.IInterfaceVpcEndpoint {
+    const userPoolRoutes = routes.filter((r) => r.authorization.kind === 'cognito');
+    const reused = access.vpcEndpoint ?? access.network!.interfaceEndpoint(PlatformEndpoint.EXECUTE_API);
+    if (reused) {
+      if (userPoolRoutes.length > 0) {
+        Annotations.of(this).addWarningV2(
+          'ztai:api-private-user-pool-routes',
+          `A private API with user-pool routes (${userPoolRoutes.map((r) => r.path).join(', ')}) through an existing execute-api endpoint: ` +
+            'bearer-token requests are anonymous to the endpoint policy, so that policy must admit them on these routes.',
+        );
+      }
+      return reused;
+    }
     const network = access.network!;
-    const existing = network.interfaceEndpoint(PlatformEndpoint.EXECUTE_API);
-    if (existing) return existing;
     const endpoint = new ec2.InterfaceVpcEndpoint(this, 'ExecuteApiEndpoint', {
       vpc: network.vpc,
       service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
@@ -605,14 +657,26 @@ export class ModelGatewayApi extends Construct {
       privateDnsEnabled: true,
       open: false,
     });
-    // Any caller (user-pool routes carry no AWS principal), but only this account's APIs.
+    const apis = `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}`;
     endpoint.addToPolicy(
       new iam.PolicyStatement({
+        sid: 'ThisAccountsPrincipalsOnThisAccountsApis',
         principals: [new iam.AnyPrincipal()],
         actions: perms.API_INVOKE,
-        resources: [`arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:*`],
+        resources: [`${apis}:*`],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
       }),
     );
+    if (userPoolRoutes.length > 0) {
+      endpoint.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'UserPoolRoutesOfThisAccountsApis',
+          principals: [new iam.AnyPrincipal()],
+          actions: perms.API_INVOKE,
+          resources: userPoolRoutes.map((r) => `${apis}:*/${this.stageName}/POST${r.path}`),
+        }),
+      );
+    }
     return endpoint;
   }
 }

@@ -137,7 +137,7 @@ export class AuditTrail extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.encryptionKey.key,
       retention: logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.deliveryRole = new iam.Role(this, 'LogsDeliveryRole', {
       description: `CloudTrail delivery of ${this.trailName} to CloudWatch Logs`,

@@ -10,6 +10,7 @@ import {
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { WORKLOAD_NAME_PATTERN } from '../identity/workload-identity';
+import { GPU_FLEET_METRICS } from '../inference/gpu-fleet';
 import { PlatformValidationError } from '../private/validation';
 
 /** Where SageMaker publishes endpoint instance metrics (GPU, CPU, memory, disk). */
@@ -34,11 +35,12 @@ export interface MonitoredEndpoint {
 
 /**
  * A self-managed GPU fleet whose instances run the CloudWatch agent with the `nvidia_gpu` metrics
- * and `aggregation_dimensions: [["AutoScalingGroupName"]]`.
+ * and `aggregation_dimensions: [["AutoScalingGroupName"]]`: what `GpuFleet` publishes
+ * (`GPU_FLEET_METRICS`, the contract between the fleet and these alarms).
  */
 export interface MonitoredGpuFleet {
   readonly autoScalingGroupName: string;
-  /** The CloudWatch agent's namespace. @default 'CWAgent' */
+  /** The CloudWatch agent's namespace. @default GPU_FLEET_METRICS.namespace ('ZeroTrustAI/GpuFleet') */
   readonly namespace?: string;
 }
 
@@ -58,10 +60,18 @@ export interface MonitoredWorkload {
 
 /** Alarm thresholds, shared by every workload. */
 export interface OperationalThresholds {
-  /** API 5xx responses, percent of requests. @default 1 */
-  readonly api5xxRatePercent?: number;
-  /** API 4xx responses (throttling 429s included), percent of requests. @default 5 */
-  readonly api4xxRatePercent?: number;
+  /**
+   * API 5xx responses, as a FRACTION of requests (0 < x <= 1; 0.01 is 1 percent). The alarm watches
+   * the average of `5XXError`, which API Gateway reports as 1 or 0 per request, so the average is in [0, 1].
+   * @default 0.01
+   */
+  readonly api5xxErrorRate?: number;
+  /**
+   * API 4xx responses (throttling 429s included), as a FRACTION of requests (0 < x <= 1; 0.05 is
+   * 5 percent): the alarm watches the average of `4XXError`, in [0, 1].
+   * @default 0.05
+   */
+  readonly api4xxErrorRate?: number;
   /** API p99 latency, milliseconds. @default 2000 */
   readonly apiLatencyP99Millis?: number;
   /** Endpoint 5xx invocation errors in five minutes. @default 1 */
@@ -91,9 +101,10 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Operational alarms and one CloudWatch dashboard for the platform, built on cdk-monitoring-constructs:
- * per workload, API 4xx/5xx rates (throttling included) and p99 latency, endpoint invocation errors and
- * model latency, GPU utilisation and GPU memory (SageMaker endpoint instance metrics, or CloudWatch agent
- * metrics for self-managed fleets), and function errors and throttles. Every alarm notifies `alarmTopic`.
+ * per workload, API 4xx/5xx rates (fractions of requests, throttling included) and p99 latency,
+ * endpoint invocation errors and model latency, GPU utilisation and GPU memory (SageMaker endpoint
+ * instance metrics, or the CloudWatch agent metrics self-managed fleets publish, `GPU_FLEET_METRICS`),
+ * and function errors and throttles. Every alarm notifies `alarmTopic`.
  */
 export class OperationalMonitoring extends Construct {
   /** The facade: add more `monitorXxx()` calls to it. */
@@ -143,8 +154,10 @@ export class OperationalMonitoring extends Construct {
       apiStage: api.stage,
       alarmFriendlyName: `${workload}-api`,
       humanReadableName: `${workload} API (${api.apiName}/${api.stage})`,
-      add5XXFaultRateAlarm: { Critical: { maxErrorRate: t.api5xxRatePercent } },
-      add4XXErrorRateAlarm: { Warning: { maxErrorRate: t.api4xxRatePercent } },
+      // cdk-monitoring-constructs computes these rates as the average of 5XXError/4XXError (its default
+      // RateComputationMethod.AVERAGE): a fraction in [0, 1], so the thresholds are fractions too.
+      add5XXFaultRateAlarm: { Critical: { maxErrorRate: t.api5xxErrorRate } },
+      add4XXErrorRateAlarm: { Warning: { maxErrorRate: t.api4xxErrorRate } },
       addLatencyP99Alarm: { Warning: { maxLatency: Duration.millis(t.apiLatencyP99Millis) } },
     });
   }
@@ -215,11 +228,12 @@ export class OperationalMonitoring extends Construct {
   }
 
   private monitorGpuFleet(workload: string, fleet: MonitoredGpuFleet, t: Required<OperationalThresholds>): void {
+    // The metrics, namespace and dimension the fleet's CloudWatch agent publishes (GPU_FLEET_METRICS).
     const agent = (metricName: string) =>
       new cloudwatch.Metric({
-        namespace: fleet.namespace ?? 'CWAgent',
+        namespace: fleet.namespace ?? GPU_FLEET_METRICS.namespace,
         metricName,
-        dimensionsMap: { AutoScalingGroupName: fleet.autoScalingGroupName },
+        dimensionsMap: { [GPU_FLEET_METRICS.dimension]: fleet.autoScalingGroupName },
         statistic: cloudwatch.Stats.AVERAGE,
         period: FIVE_MINUTES,
       });
@@ -231,12 +245,12 @@ export class OperationalMonitoring extends Construct {
           title: 'GPU (percent)',
           metrics: [
             {
-              metric: agent('nvidia_smi_utilization_gpu'),
+              metric: agent(GPU_FLEET_METRICS.gpuUtilization),
               alarmFriendlyName: 'gpu-utilization',
               addAlarm: { Warning: above(t.gpuUtilizationPercent) },
             },
             {
-              metric: agent('nvidia_smi_utilization_memory'),
+              metric: agent(GPU_FLEET_METRICS.gpuMemoryUtilization),
               alarmFriendlyName: 'gpu-memory',
               addAlarm: { Warning: above(t.gpuMemoryUtilizationPercent) },
             },
@@ -276,8 +290,8 @@ export class OperationalMonitoring extends Construct {
 
   private thresholds(given: OperationalThresholds): Required<OperationalThresholds> {
     const t: Required<OperationalThresholds> = {
-      api5xxRatePercent: given.api5xxRatePercent ?? 1,
-      api4xxRatePercent: given.api4xxRatePercent ?? 5,
+      api5xxErrorRate: given.api5xxErrorRate ?? 0.01,
+      api4xxErrorRate: given.api4xxErrorRate ?? 0.05,
       apiLatencyP99Millis: given.apiLatencyP99Millis ?? 2000,
       endpointInvocation5xxErrors: given.endpointInvocation5xxErrors ?? 1,
       modelLatencyP99Millis: given.modelLatencyP99Millis ?? 1000,
@@ -290,9 +304,13 @@ export class OperationalMonitoring extends Construct {
         throw new PlatformValidationError(this, `thresholds.${field} must be a positive number, got ${value}`);
       }
     }
-    for (const field of ['api5xxRatePercent', 'api4xxRatePercent'] as const) {
-      if (t[field] > 100) {
-        throw new PlatformValidationError(this, `thresholds.${field} is a percentage from 0 to 100, got ${t[field]}`);
+    for (const field of ['api5xxErrorRate', 'api4xxErrorRate'] as const) {
+      if (!Token.isUnresolved(t[field]) && t[field] > 1) {
+        const hint = t[field] <= 100 ? `; for ${t[field]} percent write ${t[field] / 100}` : '';
+        throw new PlatformValidationError(
+          this,
+          `thresholds.${field} is a fraction of requests, greater than 0 and at most 1 (the alarm compares it with the average of the API's error metric, which is in [0, 1]), got ${t[field]}${hint}`,
+        );
       }
     }
     return t;

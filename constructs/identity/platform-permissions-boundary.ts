@@ -23,7 +23,8 @@ export interface PlatformPermissionsBoundaryProps {
  * It lists the actions platform workloads and functions need (never `service:*`), caps S3 and
  * KMS to the platform's own buckets and keys, and denies privilege escalation (IAM writes,
  * boundary removal, role passing), key deletion and key-policy changes, bucket-policy and
- * public-access changes, and audit or network tampering.
+ * public-access changes, and audit or network tampering. With `restrictModelInvocationTo`, it also
+ * denies model-endpoint invocation to every role but the API's route roles.
  *
  * `applyTo(scope)` puts every role in that scope under it (an Aspect, so roles made by other
  * constructs and by CDK's custom-resource providers are bounded too), with sessions of at most one hour.
@@ -33,6 +34,7 @@ export class PlatformPermissionsBoundary extends Construct {
   public readonly boundaryName: string;
   private bucketStatement?: iam.PolicyStatement;
   private keyStatement?: iam.PolicyStatement;
+  private modelInvokers?: string[];
 
   constructor(scope: Construct, id: string, props: PlatformPermissionsBoundaryProps = {}) {
     super(scope, id);
@@ -106,6 +108,49 @@ export class PlatformPermissionsBoundary extends Construct {
       this.policy.addStatements(this.keyStatement);
     }
     this.keyStatement.addResources(...keys.map((k) => k.keyArn));
+  }
+
+  /**
+   * Let only the roles matching these ARN patterns call a model endpoint: the boundary denies
+   * `sagemaker:InvokeEndpoint`, `InvokeEndpointAsync` and `InvokeEndpointWithResponseStream` to
+   * every role under it whose `aws:PrincipalArn` matches none of them (an explicit deny, so no
+   * identity grant of a bounded role can undo it). For a role session `aws:PrincipalArn` is the
+   * role's ARN, path included (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),
+   * so a pattern `arn:<partition>:iam::<account>:role/<path>/*` admits exactly the roles under that path.
+   *
+   * Call it once: the platform has one set of model invokers (the API's route roles).
+   */
+  public restrictModelInvocationTo(...rolePathArnPatterns: string[]): void {
+    if (this.modelInvokers) {
+      throw new PlatformValidationError(
+        this,
+        `restrictModelInvocationTo: already restricted to ${JSON.stringify(this.modelInvokers)}; call it once, with every invoker pattern`,
+      );
+    }
+    // Partition and account: literal, or a CDK token (e.g. Aws.PARTITION, Aws.ACCOUNT_ID); never a wildcard.
+    const token = '\\$\\{Token\\[[^\\]]+\\]\\}';
+    const pattern = new RegExp(`^arn:(?:aws[a-z-]*|${token}):iam::(?:\\d{12}|${token}):role\\/(?:[^*]*\\/)?\\*$`);
+    const bad = rolePathArnPatterns.filter((p) => !pattern.test(p));
+    if (rolePathArnPatterns.length === 0 || bad.length > 0) {
+      throw new PlatformValidationError(
+        this,
+        `restrictModelInvocationTo: each pattern must be a role path ARN pattern 'arn:<partition>:iam::<account>:role/<path>/*', got ${JSON.stringify(rolePathArnPatterns)}`,
+      );
+    }
+    this.modelInvokers = [...rolePathArnPatterns];
+    this.policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'DenyModelInvocationButByTheApiRouteRoles',
+        effect: iam.Effect.DENY,
+        actions: perms.BOUNDARY_DENY_MODEL_INVOCATION,
+        resources: ['*'],
+        conditions: {
+          ArnNotLike: {
+            'aws:PrincipalArn': this.modelInvokers.length === 1 ? this.modelInvokers[0] : this.modelInvokers,
+          },
+        },
+      }),
+    );
   }
 
   /** Put every role under `scope` under this boundary, with sessions of at most one hour. */

@@ -121,6 +121,23 @@ const fragments: GuardFragment[] = [
   passes(TRUST, 'EC2 instance role (exempt: EC2 sends no aws:SourceAccount)', (stack) => {
     new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
   }),
+  passes(TRUST, 'API Gateway integration role (exempt: API Gateway documents a plain trust)', (stack) => {
+    new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+  }),
+  passes(TRUST, 'API Gateway role in the China partition (apigateway.amazonaws.com.cn)', (stack) => {
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+    cfn(role).addPropertyOverride(
+      'AssumeRolePolicyDocument.Statement.0.Principal.Service',
+      'apigateway.amazonaws.com.cn',
+    );
+  }),
+  passes(TRUST, 'EC2 and API Gateway in one statement (every service exempt)', (stack) => {
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+    cfn(role).addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Principal.Service', [
+      'apigateway.amazonaws.com',
+      'ec2.amazonaws.com',
+    ]);
+  }),
   passes(TRUST, 'account principal (not a service)', (stack) => {
     new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
   }),
@@ -130,6 +147,22 @@ const fragments: GuardFragment[] = [
   fails(TRUST, 'condition removed by an escape hatch', (stack) => {
     const role = compliantRole(stack, 'Role');
     cfn(role).addPropertyDeletionOverride('AssumeRolePolicyDocument.Statement.0.Condition');
+    return role;
+  }),
+  fails(TRUST, 'API Gateway statement that also trusts Lambda', (stack) => {
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+    cfn(role).addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Principal.Service', [
+      'apigateway.amazonaws.com',
+      'lambda.amazonaws.com',
+    ]);
+    return role;
+  }),
+  fails(TRUST, 'a look-alike of the API Gateway principal (the exemption is anchored)', (stack) => {
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+    cfn(role).addPropertyOverride(
+      'AssumeRolePolicyDocument.Statement.0.Principal.Service',
+      'apigateway.amazonaws.com.example',
+    );
     return role;
   }),
   fails(TRUST, 'EC2 statement that also trusts another service', (stack) => {

@@ -32,6 +32,20 @@ describe('ApiUserPool', () => {
     });
   });
 
+  test('retained with a plain Retain (not RetainExceptOnCreate): deletion protection would make a create rollback fail', () => {
+    const { t } = build();
+    // A rolled-back create would have CloudFormation delete the pool, which deletion protection refuses;
+    // a pool left behind blocks no retry (pool names are not unique; the domain is its own resource).
+    t.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
+    });
+    for (const [, r] of Object.entries(t.findResources('AWS::Cognito::UserPoolDomain'))) {
+      expect(r.DeletionPolicy).toBeUndefined();
+    }
+  });
+
   test('threat protection enforced on the Plus feature plan', () => {
     const { t } = build();
     t.hasResourceProperties('AWS::Cognito::UserPool', {

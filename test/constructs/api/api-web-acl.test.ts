@@ -74,7 +74,9 @@ describe('ApiWebAcl', () => {
     const { t } = build();
     t.hasResource('AWS::Logs::LogGroup', {
       Properties: { LogGroupName: 'aws-waf-logs-gw-live', KmsKeyId: Match.anyValue(), RetentionInDays: 365 },
-      DeletionPolicy: 'Retain',
+      // A fixed name: retained, but removed when its own create rolls back, so a retry can recreate it.
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
     t.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
       ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Acl'), 'Arn'] },

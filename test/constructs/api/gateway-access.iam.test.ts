@@ -128,6 +128,41 @@ describe('reference app: the agent may invoke the fraud-scoring model through th
     expect(await inVpc(agent, arn)).toBe('ImplicitlyDenied');
   });
 
+  test('the execute-api endpoint admits principals of this account only (aws:PrincipalAccount)', async () => {
+    // Any API resource policy: the endpoint policy alone decides here.
+    const openApi = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'execute-api:Invoke', Resource: '*' }],
+    };
+    const outsider: RoleUnderTest = { ...INTRUDER, roleArn: `arn:${PARTITION}:iam::444455556666:role/outsider` };
+    const fromOtherAccount = (p: unknown) =>
+      evaluate({
+        role: outsider,
+        action: 'execute-api:Invoke',
+        resourceArn: invokeRoute,
+        resourcePolicy: openApi,
+        viaVpcEndpoint: { id: vpce.id, policy: p },
+        context: { 'aws:PrincipalAccount': '444455556666', 'aws:PrincipalArn': outsider.roleArn },
+      });
+    expect(await inVpc(INTRUDER, invokeRoute, openApi)).toBe('Allowed');
+    expect(await fromOtherAccount(vpce.policy)).toBe('ImplicitlyDenied');
+    // Negative control: the endpoint policy without its aws:PrincipalAccount condition lets the outsider through.
+    const unconditioned = {
+      ...(vpce.policy as any),
+      Statement: (vpce.policy as any).Statement.map(({ Condition: _c, ...st }: any) => st),
+    };
+    expect(await fromOtherAccount(unconditioned)).toBe('Allowed');
+  });
+
+  test("the execute-api endpoint admits this account's APIs only", async () => {
+    const openApi = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'execute-api:Invoke', Resource: '*' }],
+    };
+    const otherAccountsApi = `arn:${PARTITION}:execute-api:${REGION}:444455556666:${API_ID}/live/POST/v1/fraud-scoring/invoke`;
+    expect(await inVpc(INTRUDER, otherAccountsApi, openApi)).toBe('ImplicitlyDenied');
+  });
+
   test('the people API admits its route to the user-pool authorizer, and no other route', async () => {
     // No IAM grant of its own: only the resource policy can admit the request.
     expect(await invoke(model, invokeRoute, peoplePolicy)).toBe('Allowed');

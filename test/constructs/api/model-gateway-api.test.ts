@@ -5,6 +5,8 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ApiEndpointAccess, ModelGatewayApi, RouteAuthorization } from '../../../constructs/api';
+import { PlatformEndpoint } from '../../../constructs/network/platform-endpoint';
+import { SegmentedNetwork } from '../../../constructs/network/segmented-network';
 import { runCfnGuard } from '../../helpers/guard';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { resourcesOfType } from '../../helpers/stacks';
@@ -83,16 +85,17 @@ describe('ModelGatewayApi (regional, IAM and user-pool routes)', () => {
     expect(resourcesOfType(json, 'AWS::Lambda::Function')).toHaveLength(0);
   });
 
-  test('each route role is assumed by API Gateway for this API only and may invoke only its endpoint, by a managed policy', () => {
+  test('each route role, under the route role path, is assumed by API Gateway (the documented plain trust) and may invoke only its endpoint, by a managed policy', () => {
     const roles = resourcesOfType(json, 'AWS::IAM::Role');
     expect(roles).toHaveLength(3);
     for (const [id, role] of roles) {
       expect(role.Properties.Policies).toBeUndefined();
-      expect(role.Properties.Path).toBe('/ztai/api-integration/');
-      const [statement] = role.Properties.AssumeRolePolicyDocument.Statement;
-      expect(statement.Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
-      expect(statement.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-      expect(JSON.stringify(statement.Condition.ArnLike['aws:SourceArn'])).toContain('"Ref":"Gateway6BE8C258"');
+      expect(role.Properties.Path).toBe('/ztai/api-route/');
+      // API Gateway documents no aws:SourceAccount/aws:SourceArn when it assumes integration
+      // credentials: a condition on them could fail every call of the route.
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
       const policies = resourcesOfType(json, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
         p.Properties.Roles.some((r: any) => r.Ref === id),
       );
@@ -106,9 +109,8 @@ describe('ModelGatewayApi (regional, IAM and user-pool routes)', () => {
       expect(resource).not.toContain('*');
     }
     expect(resourcesOfType(json, 'AWS::IAM::Policy')).toHaveLength(0);
-    expect(f.stack.resolve(ModelGatewayApi.integrationRoleArnPattern())['Fn::Join'][1]).toContain(
-      ':role/ztai/api-integration/*',
-    );
+    expect(api.routeRolePath).toBe('/ztai/api-route/');
+    expect(f.stack.resolve(ModelGatewayApi.routeRoleArnPattern())['Fn::Join'][1]).toContain(':role/ztai/api-route/*');
   });
 
   test('request validation: a JSON schema per route with required prompt, max length and no additional properties', () => {
@@ -167,15 +169,27 @@ describe('ModelGatewayApi (regional, IAM and user-pool routes)', () => {
     }
   });
 
-  test('access log group: KMS-encrypted, retained one year', () => {
+  test('access log group: KMS-encrypted, retained one year (kept on delete and update, removed when its own create rolls back)', () => {
     t.hasResource('AWS::Logs::LogGroup', {
       Properties: {
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] },
         RetentionInDays: 365,
         LogGroupName: Match.absent(),
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
+  });
+
+  test('the fixed-name execution log group is retained except when its own create rolls back (a retry can recreate it)', () => {
+    t.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({ LogGroupName: Match.anyValue() }),
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
+    for (const [, group] of resourcesOfType(json, 'AWS::Logs::LogGroup')) {
+      expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
+    }
   });
 
   test('regional endpoint, execute-api endpoint on (no custom domain), WAF web ACL associated with the stage', () => {
@@ -322,6 +336,97 @@ describe('ModelGatewayApi: private endpoint', () => {
   });
 });
 
+describe('ModelGatewayApi: route role path', () => {
+  test('routeRolePath puts every route role under that path, and the ARN pattern follows it', () => {
+    const f = fixture();
+    const api = gateway(f, { routeRolePath: '/acme/api-route/' });
+    for (const [, role] of resourcesOfType(Template.fromStack(f.stack).toJSON(), 'AWS::IAM::Role')) {
+      expect(role.Properties.Path).toBe('/acme/api-route/');
+    }
+    expect(api.routeRolePath).toBe('/acme/api-route/');
+    expect(f.stack.resolve(ModelGatewayApi.routeRoleArnPattern('/acme/api-route/'))['Fn::Join'][1]).toContain(
+      ':role/acme/api-route/*',
+    );
+    expect(() => ModelGatewayApi.routeRoleArnPattern('acme')).toThrow(/routeRolePath must be an IAM path/);
+  });
+});
+
+describe('ModelGatewayApi: the execute-api interface endpoint it creates admits only this account', () => {
+  function privateGateway(routes: 'iam' | 'mixed') {
+    const f = fixture();
+    // A network without its own execute-api endpoint: the API creates one.
+    const network = new SegmentedNetwork(f.stack, 'Network', { interfaceEndpoints: PlatformEndpoint.BASELINE });
+    const api = gateway(f, {
+      endpointAccess: ApiEndpointAccess.privateIn(network),
+      ...(routes === 'iam'
+        ? {
+            routes: [{ workload: 'fraud-scoring', endpoint: f.fraud, authorization: RouteAuthorization.iam(f.agent) }],
+          }
+        : {}),
+    });
+    const json = Template.fromStack(f.stack).toJSON();
+    const [[, endpoint]] = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').filter(([id]) =>
+      id.startsWith('GatewayExecuteApiEndpoint'),
+    );
+    return { f, api, statements: endpoint.Properties.PolicyDocument.Statement as any[] };
+  }
+
+  test('SigV4 callers of this account (aws:PrincipalAccount), on this account’s APIs; nothing else without user-pool routes', () => {
+    const { statements } = privateGateway('iam');
+    expect(statements).toEqual([
+      {
+        Sid: 'ThisAccountsPrincipalsOnThisAccountsApis',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'execute-api:Invoke',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':execute-api:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':*',
+            ],
+          ],
+        },
+        Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+  });
+
+  test('user-pool routes (bearer tokens are anonymous to the endpoint policy) are admitted on exactly their stage, method and path', () => {
+    const { statements } = privateGateway('mixed');
+    expect(statements).toHaveLength(2);
+    const anonymous = statements.find((s) => s.Sid === 'UserPoolRoutesOfThisAccountsApis');
+    expect(anonymous.Principal).toEqual({ AWS: '*' });
+    expect(anonymous.Condition).toBeUndefined();
+    expect(JSON.stringify(anonymous.Resource)).toContain(':*/live/POST/v1/fraud-scoring/user-invoke');
+    // Only the user-pool route: never an IAM route, never a wildcard path.
+    expect(JSON.stringify(anonymous.Resource)).not.toContain('/v1/fraud-scoring/invoke');
+    expect(JSON.stringify(anonymous.Resource)).not.toContain('/v1/doc-model/');
+    for (const s of statements.filter((x) => x.Sid !== 'UserPoolRoutesOfThisAccountsApis')) {
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } });
+    }
+  });
+
+  test('the network’s own execute-api endpoint is reused; with user-pool routes that is a ztai: warning', () => {
+    const f = fixture();
+    const network = new SegmentedNetwork(f.stack, 'Network', {
+      interfaceEndpoints: [...PlatformEndpoint.BASELINE, PlatformEndpoint.EXECUTE_API],
+    });
+    const api = gateway(f, { endpointAccess: ApiEndpointAccess.privateIn(network) });
+    expect(api.vpcEndpoint).toBe(network.interfaceEndpoint(PlatformEndpoint.EXECUTE_API));
+    Annotations.fromStack(f.stack).hasWarning(
+      `/${api.node.path}`,
+      Match.stringLikeRegexp('bearer-token requests are anonymous to the endpoint policy'),
+    );
+  });
+});
+
 describe('ModelGatewayApi: custom domain', () => {
   test('TLS 1.2 minimum, and the default execute-api endpoint is disabled', () => {
     const f = fixture();
@@ -460,6 +565,12 @@ describe('ModelGatewayApi: bad input fails at synth with the field, the value an
       /routes\[0\]\.throttle\.rateLimit \(500\) must be <= the stage throttle\.rateLimit \(50\)/,
     ],
     ['bad stage name', () => ({ stageName: 'prod-1' }), /stageName must be 1-128 letters, digits or '_', got 'prod-1'/],
+    [
+      'route role path without its slashes',
+      () => ({ routeRolePath: 'ztai/api-route' }),
+      /routeRolePath must be an IAM path .* got 'ztai\/api-route'/,
+    ],
+    ['route role path with a wildcard', () => ({ routeRolePath: '/ztai/*/' }), /routeRolePath must be an IAM path/],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     const f = fixture();

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuditStack } from '../../../lib/audit-stack';
 import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
+import { GPU_FLEET_METRICS } from '../../../constructs/inference/gpu-fleet';
 import { Profile } from '../../../lib/config/platform-config';
 import { validatePlatformConfig } from '../../../lib/config/validate-config';
 import { buildPlatform } from '../../../lib/platform-app';
@@ -86,14 +87,51 @@ describe('AuditStack in the reference app', () => {
     }
   });
 
-  test('GPU utilisation and memory are watched for the batch fleet (CloudWatch agent, by Auto Scaling group)', () => {
-    for (const metricName of ['nvidia_smi_utilization_gpu', 'nvidia_smi_utilization_memory']) {
+  test("GPU utilisation and memory are watched for the batch fleet: the fleet's metrics (GPU_FLEET_METRICS), by its Auto Scaling group", () => {
+    for (const metricName of [GPU_FLEET_METRICS.gpuUtilization, GPU_FLEET_METRICS.gpuMemoryUtilization]) {
       dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'CWAgent',
+        Namespace: 'ZeroTrustAI/GpuFleet',
         MetricName: metricName,
-        Dimensions: [Match.objectLike({ Name: 'AutoScalingGroupName' })],
+        Dimensions: [
+          {
+            Name: GPU_FLEET_METRICS.dimension,
+            Value: Match.objectLike({
+              'Fn::GetStackOutput': Match.objectLike({ StackName: 'ztai-workload-doc-finetune' }),
+            }),
+          },
+        ],
       });
     }
+  });
+
+  test('API error-rate alarms of the reference app compare fractions (thresholds below 1)', () => {
+    const rateAlarms = Object.values(
+      dev.template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: Match.stringLikeRegexp('-api-(Error|Fault)-Rate-') },
+      }),
+    ) as any[];
+    // The machine API and the people API of fraud-scoring, a 4XX and a 5XX alarm each.
+    expect(rateAlarms).toHaveLength(4);
+    for (const a of rateAlarms) {
+      expect(a.Properties.Threshold).toBeGreaterThan(0);
+      expect(a.Properties.Threshold).toBeLessThan(1);
+    }
+  });
+
+  test('the trail log group is retained, except when its own create rolls back', () => {
+    for (const [, group] of Object.entries(dev.template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
+      expect(group.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
+  test('the security alarms admit the API route roles as the only endpoint invokers', () => {
+    const filters = Object.values(dev.template.findResources('AWS::Logs::MetricFilter')).map((f: any) =>
+      JSON.stringify(f.Properties.FilterPattern),
+    );
+    const invocation = filters.filter((p) => p.includes('InvokeEndpoint'));
+    expect(invocation).toHaveLength(1);
+    expect(invocation[0]).toContain(':role/ztai/api-route/*');
   });
 
   test('threat detection only in production', () => {

@@ -129,10 +129,10 @@ describe('AuditTrail (defaults)', () => {
     });
   });
 
-  test('the audit bucket: Object Lock (governance, 365 days), SSE-KMS with the audit key, versioned, retained', () => {
+  test('the audit bucket: Object Lock (governance, 365 days), SSE-KMS with the audit key, versioned, retained (except when its own create rolls back)', () => {
     const cfnBucket = trail.bucket.bucket.node.defaultChild as s3.CfnBucket;
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
         ObjectLockEnabled: true,
@@ -251,9 +251,10 @@ describe('AuditTrail (defaults)', () => {
     });
   });
 
-  test('the log group is encrypted with the audit key, keeps a year, and is retained', () => {
+  test('the log group is encrypted with the audit key, keeps a year, and is retained (except when its own create rolls back)', () => {
     template.hasResource('AWS::Logs::LogGroup', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
       Properties: { KmsKeyId: f.stack.resolve(f.keys.audit.keyArn), RetentionInDays: 365 },
     });
   });

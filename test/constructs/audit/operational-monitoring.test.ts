@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { OperationalMonitoring, OperationalMonitoringProps } from '../../../constructs/audit';
+import { GPU_FLEET_METRICS, gpuFleetAgentConfig } from '../../../constructs/inference/gpu-fleet';
 import { appWithFlags, testStack, unacknowledgedFindings } from './nag-helpers';
 
 function fixture(): { stack: Stack; topic: sns.Topic } {
@@ -74,6 +75,26 @@ describe('OperationalMonitoring', () => {
     }
   });
 
+  test('API 5xx and 4xx error RATES: the average of the error metric (a fraction in [0, 1]) against fractions 0.01 and 0.05', () => {
+    for (const [name, metric, threshold] of [
+      ['ztai-ops-fraud-scoring-api-Fault-Rate-Critical', '5XXError', 0.01],
+      ['ztai-ops-fraud-scoring-api-Error-Rate-Warning', '4XXError', 0.05],
+    ] as const) {
+      const [alarm] = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }),
+      ) as any[];
+      expect(alarm.Properties.Threshold).toBe(threshold);
+      expect(alarm.Properties.Threshold).toBeLessThan(1);
+      expect(alarm.Properties.ComparisonOperator).toBe('GreaterThanThreshold');
+      // The compared series is the Average of the 0/1-per-request metric, i.e. the error rate.
+      const stats = alarm.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+        m.MetricStat.Metric.MetricName,
+        m.MetricStat.Stat,
+      ]);
+      expect(stats).toEqual([[metric, 'Average']]);
+    }
+  });
+
   test('API 5xx and 4xx rates and p99 latency by ApiName and Stage', () => {
     const api = [
       { Name: 'ApiName', Value: 'ztai-fraud-api' },
@@ -81,7 +102,7 @@ describe('OperationalMonitoring', () => {
     ];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'ztai-ops-fraud-scoring-api-Fault-Rate-Critical',
-      Threshold: 1,
+      Threshold: 0.01,
       Metrics: Match.arrayWith([
         Match.objectLike({
           MetricStat: Match.objectLike({
@@ -92,7 +113,7 @@ describe('OperationalMonitoring', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'ztai-ops-fraud-scoring-api-Error-Rate-Warning',
-      Threshold: 5,
+      Threshold: 0.05,
       Metrics: Match.arrayWith([
         Match.objectLike({
           MetricStat: Match.objectLike({
@@ -150,17 +171,44 @@ describe('OperationalMonitoring', () => {
     }
   });
 
-  test('fleet GPU metrics from the CloudWatch agent, by Auto Scaling group', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'ztai-ops-doc-finetune-fleet-gpu-utilization-Warning',
-      Namespace: 'CWAgent',
-      MetricName: 'nvidia_smi_utilization_gpu',
-      Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'ztai-doc-finetune-fleet' }],
+  test('fleet GPU alarms watch exactly what the fleet publishes (GPU_FLEET_METRICS: namespace, metric, dimension)', () => {
+    // The contract, spelled out: a change on either side must show up here.
+    expect(GPU_FLEET_METRICS).toEqual({
+      namespace: 'ZeroTrustAI/GpuFleet',
+      gpuUtilization: 'nvidia_smi_utilization_gpu',
+      gpuMemoryUtilization: 'nvidia_smi_utilization_memory',
+      dimension: 'AutoScalingGroupName',
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'ztai-ops-doc-finetune-fleet-gpu-memory-Warning',
-      MetricName: 'nvidia_smi_utilization_memory',
-    });
+    for (const [name, metric] of [
+      ['gpu-utilization', GPU_FLEET_METRICS.gpuUtilization],
+      ['gpu-memory', GPU_FLEET_METRICS.gpuMemoryUtilization],
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `ztai-ops-doc-finetune-fleet-${name}-Warning`,
+        Namespace: GPU_FLEET_METRICS.namespace,
+        MetricName: metric,
+        Statistic: 'Average',
+        Threshold: 90,
+        Dimensions: [{ Name: GPU_FLEET_METRICS.dimension, Value: 'ztai-doc-finetune-fleet' }],
+      });
+    }
+  });
+
+  test("the fleet alarms' namespace is the one the fleet's agent configuration writes to", () => {
+    const agent = gpuFleetAgentConfig() as any;
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: Match.stringLikeRegexp('doc-finetune-fleet') },
+      }),
+    ) as any[];
+    expect(alarms).toHaveLength(2);
+    for (const a of alarms) {
+      expect(a.Properties.Namespace).toBe(agent.metrics.namespace);
+      expect(a.Properties.Dimensions.map((d: any) => [d.Name])).toEqual(agent.metrics.aggregation_dimensions);
+      expect(agent.metrics.metrics_collected.nvidia_gpu.measurement.map((m: string) => `nvidia_smi_${m}`)).toContain(
+        a.Properties.MetricName,
+      );
+    }
   });
 
   test('function throttles', () => {
@@ -192,9 +240,31 @@ describe('OperationalMonitoring options and bad input', () => {
     });
   });
 
+  test('rate thresholds are fractions: 0.2 and 1 (every request) are accepted', () => {
+    const f = fixture();
+    monitoringIn(f, { thresholds: { api4xxErrorRate: 0.2, api5xxErrorRate: 1 } });
+    const template = Template.fromStack(f.stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-api-Error-Rate-Warning',
+      Threshold: 0.2,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-fraud-scoring-api-Fault-Rate-Critical',
+      Threshold: 1,
+    });
+  });
+
   test.each([
-    [{ thresholds: { api5xxRatePercent: 0 } }, /thresholds.api5xxRatePercent must be a positive number, got 0/],
-    [{ thresholds: { api4xxRatePercent: 120 } }, /thresholds.api4xxRatePercent is a percentage from 0 to 100, got 120/],
+    [{ thresholds: { api5xxErrorRate: 0 } }, /thresholds.api5xxErrorRate must be a positive number, got 0/],
+    [
+      { thresholds: { api5xxErrorRate: 1 + 1e-9 } },
+      /thresholds.api5xxErrorRate is a fraction of requests, greater than 0 and at most 1/,
+    ],
+    [
+      { thresholds: { api4xxErrorRate: 5 } },
+      /thresholds.api4xxErrorRate is a fraction of requests, greater than 0 and at most 1 .* got 5; for 5 percent write 0.05/,
+    ],
+    [{ thresholds: { api5xxErrorRate: 1000 } }, /thresholds.api5xxErrorRate is a fraction of requests.* got 1000$/],
     [{ platformName: 'ZTAI' }, /platformName must be 2-40 lower-case letters.* got 'ZTAI'/],
     [{ workloads: [{ name: 'Bad_Name' }] }, /workloads\[\].name must be 2-32 lower-case letters.* got 'Bad_Name'/],
     [{ workloads: [{ name: 'a1' }, { name: 'a1' }] }, /workloads\[\].name must be unique, got 'a1' twice/],
