@@ -45,6 +45,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
       env,
       platform,
       workload,
+      platformName: config.platformName,
       description: `Zero-trust AI platform workload: ${workload.name} (${workload.kind})`,
     });
     workloads.set(workload.name, stack);

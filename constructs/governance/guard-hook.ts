@@ -213,7 +213,7 @@ export class GuardHook extends Construct implements IGuardHook {
     const logGroup = new logs.LogGroup(this, 'UploaderLogs', {
       encryptionKey: this.encryptionKey,
       retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const role = new iam.Role(this, 'UploaderRole', {
       description: 'CloudFormation Guard hook: uploads the platform rules',

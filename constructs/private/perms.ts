@@ -12,26 +12,44 @@ export const KEY_ENCRYPT_DECRYPT = [
   'kms:DescribeKey',
 ];
 
-/** Key use that lets AWS services attach grants to resources they manage for us (EBS, SageMaker volumes). */
+/**
+ * Key use that lets AWS services attach grants to resources they manage for us (EBS, SageMaker volumes);
+ * always with `kms:GrantIsForAWSResource: true`, never for administration.
+ */
 export const KEY_CREATE_GRANT_FOR_AWS_RESOURCE = ['kms:CreateGrant'];
 
-/** Key administration (no cryptographic use). */
+/**
+ * Key administration, listed exactly: no cryptographic use and no `kms:CreateGrant` (a grant is use:
+ * an administrator could grant itself Decrypt), so no `kms:Create*`; no `kms:Get*` either (that
+ * includes `kms:GetPublicKey` and `kms:GetParametersForImport`). Covers what CloudFormation needs to
+ * create, update and delete an `AWS::KMS::Key` and its aliases (tags, rotation, description, policy,
+ * enable/disable, scheduled deletion) and what an operator needs to inspect and revoke grants.
+ * KMS permissions reference: https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html
+ * (default key policy for key administrators: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+ */
 export const KEY_ADMIN = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
   'kms:TagResource',
   'kms:UntagResource',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-  'kms:RotateKeyOnDemand',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
 ];
 
 /** Decrypt objects read through S3 (SSE-KMS). */
@@ -122,6 +140,16 @@ export const BOUNDARY_DENY_AUDIT_AND_NETWORK_TAMPERING = [
 ];
 
 /**
+ * Model invocation: denied by the permissions boundary to every platform role but the API's route
+ * roles (`PlatformPermissionsBoundary.restrictModelInvocationTo`).
+ */
+export const BOUNDARY_DENY_MODEL_INVOCATION = [
+  'sagemaker:InvokeEndpoint',
+  'sagemaker:InvokeEndpointAsync',
+  'sagemaker:InvokeEndpointWithResponseStream',
+];
+
+/**
  * What the permissions boundary lets any platform role do at most, by service. Roles get far less
  * from their own policies; the boundary is the ceiling, so it lists actions, never `service:*`.
  */
@@ -139,16 +167,23 @@ export const BOUNDARY_SERVICE_CEILING: Record<string, string[]> = {
     'ec2:DescribeNetworkInterfaces',
     'ec2:DescribeSecurityGroups',
     'ec2:DescribeSubnets',
+    // The CloudWatch agent of GPU fleet instances reads the Auto Scaling group tag (CLOUDWATCH_AGENT_EC2_TAGS).
+    'ec2:DescribeTags',
     'ec2:DescribeVpcs',
     'ec2:RevokeSecurityGroupEgress',
     'ec2:RevokeSecurityGroupIngress',
     'ec2:UnassignPrivateIpAddresses',
   ],
+  // Pull, and push (`docker push`: the release role pushes model-server images).
   ecr: [
     'ecr:BatchCheckLayerAvailability',
     'ecr:BatchGetImage',
+    'ecr:CompleteLayerUpload',
     'ecr:GetAuthorizationToken',
     'ecr:GetDownloadUrlForLayer',
+    'ecr:InitiateLayerUpload',
+    'ecr:PutImage',
+    'ecr:UploadLayerPart',
   ],
   logs: [
     'logs:CreateLogGroup',
@@ -209,6 +244,8 @@ export const BOUNDARY_S3_CEILING = [
   's3:GetObjectVersion',
   's3:ListBucket',
   's3:ListBucketVersions',
+  // Multipart uploads (the release role uploads large models to incoming/).
+  's3:ListMultipartUploadParts',
   's3:PutBucketNotification',
   's3:PutObject',
   's3:PutObjectTagging',
@@ -240,6 +277,25 @@ export const SAGEMAKER_INVOKE = ['sagemaker:InvokeEndpoint'];
 export const ECR_PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 /** Log in to ECR; the action takes no resource, so it is granted on `*`. */
 export const ECR_AUTH = ['ecr:GetAuthorizationToken'];
+/**
+ * The upload half of `docker push` to one ECR repository (granted on the repository's ARN). With
+ * `ECR_PUSH_READ` and `ECR_AUTH` it is the policy AWS documents for pushing an image:
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
+ */
+export const ECR_PUSH_UPLOAD = [
+  'ecr:CompleteLayerUpload',
+  'ecr:InitiateLayerUpload',
+  'ecr:PutImage',
+  'ecr:UploadLayerPart',
+];
+/** What `docker push` reads on the repository: which layers exist, and the manifest it replaces. */
+export const ECR_PUSH_READ = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage'];
+
+/**
+ * The CloudWatch agent resolves `${aws:AutoScalingGroupName}` in `append_dimensions` by reading the
+ * instance's `aws:autoscaling:groupName` tag with `ec2:DescribeTags` (the action takes no resource).
+ */
+export const CLOUDWATCH_AGENT_EC2_TAGS = ['ec2:DescribeTags'];
 
 /**
  * A SageMaker execution role with `VpcConfig`: SageMaker creates and deletes the model's network

@@ -26,7 +26,8 @@ export const DEFAULT_PLATFORM_CONFIG: PlatformConfig = {
       // Inferentia2: EBS-only, so the ML storage volume takes the models key (SageMaker refuses KmsKeyId
       // on instance types with local NVMe storage, such as ml.g5, whose storage is hardware-encrypted).
       instanceType: 'ml.inf2.xlarge',
-      compute: { imageDigest: PLACEHOLDER_IMAGE_DIGEST },
+      // The model the endpoint serves: approved/fraud-scoring/fraud-model/1/files/, written by the admission gate.
+      compute: { imageDigest: PLACEHOLDER_IMAGE_DIGEST, model: { name: 'fraud-model', version: '1' } },
     },
     {
       name: 'doc-finetune',
@@ -41,4 +42,9 @@ export const DEFAULT_PLATFORM_CONFIG: PlatformConfig = {
       invokes: ['fraud-scoring'],
     },
   ],
+  // The API's defaults (lib/api-stack.ts DEFAULT_API_CONFIG), plus one metered client: the support
+  // agent gets its own usage plan and API key (so its IAM route also requires the key, x-api-key).
+  api: {
+    clients: [{ caller: 'support-agent', rateLimit: 20, burstLimit: 40, quotaLimit: 500000, quotaPeriod: 'DAY' }],
+  },
 };

@@ -282,7 +282,8 @@ export function validatePlatformConfig(raw: Json, source = 'embedded default'): 
     adminPrincipalArns,
     workloads,
     guardHookFailureMode,
-    api: raw.api as Partial<ApiConfig> | undefined,
+    // The default's API clients name the default's workloads: they come with them, never alone.
+    api: (raw.api ?? (raw.workloads === undefined ? d.api : undefined)) as Partial<ApiConfig> | undefined,
     modelIntegrity: raw.modelIntegrity as ModelIntegrityConfig | undefined,
   };
 }

@@ -19,7 +19,11 @@ type Raw = Record<string, unknown>;
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 // The embedded default (workloads[0] fraud-scoring realtime, [1] doc-finetune batch, [2] support-agent agent).
-const plain = (): Raw => JSON.parse(JSON.stringify(DEFAULT_PLATFORM_CONFIG));
+// Without its `api` section: the default's API client names the demo agent, which many cases below edit.
+const plain = (): Raw => {
+  const { api: _api, ...rest } = JSON.parse(JSON.stringify(DEFAULT_PLATFORM_CONFIG));
+  return rest;
+};
 /** Drops keys set to undefined, as a JSON or YAML file would not have them. */
 const asFile = (raw: Raw): Raw => JSON.parse(JSON.stringify(raw));
 
@@ -94,8 +98,8 @@ function normalisedDefault(): PlatformConfig {
 const ACCEPTED_RETENTION = `must be one of ${LOG_RETENTION_DAYS.join(', ')}`;
 const IPV4_CIDR = "must be an IPv4 CIDR such as '10.40.0.0/16'";
 const WORKLOAD_NAME = "must be 2-32 lower-case letters, digits and '-', starting with a letter";
-/** The image every realtime workload of a test config names. */
-const IMAGE = { imageDigest: `sha256:${'1'.repeat(64)}` };
+/** The compute every realtime workload of a test config names: its image and the approved model it serves. */
+const IMAGE = { imageDigest: `sha256:${'1'.repeat(64)}`, model: { name: 'ranker-model', version: '1' } };
 const SAGEMAKER_GPU = "a 'realtime-inference' workload needs a SageMaker GPU instance type such as 'ml.g5.xlarge'";
 const EC2_GPU = "a 'batch' workload needs an EC2 GPU instance type such as 'g5.2xlarge'";
 const GPU_FAMILIES = `allowed families: ${GPU_INSTANCE_FAMILIES.join(', ')}`;
@@ -677,6 +681,54 @@ describe('validatePlatformConfig', () => {
     ])('$title', (bad) => expectOnlyProblem(bad));
   });
 
+  describe('rejects bad compute of a real-time workload', () => {
+    const DEFAULT_IMAGE = { imageDigest: `sha256:${'0'.repeat(64)}` };
+    test.each<BadInput>([
+      {
+        title: 'no model: the endpoint would load nothing the gate ever writes',
+        raw: workload(0, { compute: DEFAULT_IMAGE }),
+        field: 'workloads[0].compute.model',
+        value: 'got none',
+        allowed: "needs the approved model it serves, { name: 'fraud-model', version: '1' }",
+      },
+      {
+        title: "a model version that is not one key segment ('..')",
+        raw: workload(0, { compute: { ...DEFAULT_IMAGE, model: { name: 'fraud-model', version: '..' } } }),
+        field: 'workloads[0].compute.model.version',
+        value: "got '..'",
+        allowed: "the admission gate's rule",
+      },
+      {
+        title: 'a model name with a path separator',
+        raw: workload(0, { compute: { ...DEFAULT_IMAGE, model: { name: 'fraud/model', version: '1' } } }),
+        field: 'workloads[0].compute.model.name',
+        value: "got 'fraud/model'",
+        allowed: 'must be 1-128 characters of letters, digits',
+      },
+      {
+        title: 'the retired modelDataKey (a model.tar.gz key the gate never writes)',
+        raw: workload(0, {
+          compute: {
+            ...DEFAULT_IMAGE,
+            model: { name: 'fraud-model', version: '1' },
+            modelDataKey: 'approved/fraud-scoring/model.tar.gz',
+          },
+        }),
+        field: 'workloads[0].compute.modelDataKey',
+        value: "unknown field for a 'realtime-inference' workload",
+        allowed: 'imageDigest, imageUri, model, minInstances, maxInstances',
+      },
+    ])('$title', (bad) => expectOnlyProblem(bad));
+
+    test('the default serves fraud-model version 1 of fraud-scoring', () => {
+      const config = validatePlatformConfig(DEFAULT_PLATFORM_CONFIG);
+      expect(config.workloads[0].compute).toEqual({
+        imageDigest: `sha256:${'0'.repeat(64)}`,
+        model: { name: 'fraud-model', version: '1' },
+      });
+    });
+  });
+
   describe('rejects unknown fields', () => {
     test('a typo at the top level', () =>
       expectOnlyProblem({
@@ -1104,6 +1156,7 @@ describe('loadPlatformConfig', () => {
         invokes: [],
         compute: {
           imageDigest: 'sha256:3f4c2e1d0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d',
+          model: { name: 'claims-triage', version: '2.1.0' },
           minInstances: 2,
           maxInstances: 4,
         },

@@ -108,7 +108,7 @@ describe('GuardHook', () => {
 
     test('rules bucket: customer key, versioned, retained, TLS-only, public access blocked, access logs', () => {
       template.hasResource('AWS::S3::Bucket', {
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
         Properties: {
           BucketEncryption: {
@@ -146,7 +146,7 @@ describe('GuardHook', () => {
     });
 
     test('a new retained key with rotation', () => {
-      template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+      template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', Properties: { EnableKeyRotation: true } });
     });
 
     test('execution role: trusted by the hooks service of this account only, one-hour sessions', () => {
@@ -214,7 +214,7 @@ describe('GuardHook', () => {
         LoggingConfig: { LogGroup: Match.anyValue() },
       });
       template.hasResource('AWS::Logs::LogGroup', {
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
       });
     });
