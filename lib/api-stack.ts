@@ -1,9 +1,11 @@
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Aws, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   ApiClient,
+  ApiClientKey,
   ApiGatewayAccountLogging,
   ApiEndpointAccess,
   ApiUserPool,
@@ -13,7 +15,13 @@ import {
   RouteAuthorization,
 } from '../constructs/api';
 import { MonitoredWorkload } from '../constructs/audit';
-import { apiRouteRolePath } from './config/names';
+import {
+  apiClientSecretName,
+  apiRouteRolePath,
+  roleArnFromName,
+  SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES,
+  workloadRoleName,
+} from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import type { Platform } from './platform-app';
 import type { PlatformStack } from './platform-stack';
@@ -21,6 +29,9 @@ import type { WorkloadCompute } from './workloads/compute';
 import type { WorkloadStack } from './workload-stack';
 
 /** How the reference app exposes its models (`api` in the platform configuration). */
+/** The evaluation window of the web ACLs' per-IP rate rule (ApiWebAcl's default), seconds. */
+const WAF_RATE_WINDOW_SECONDS = 300;
+
 export interface ApiConfig {
   /** Realtime-inference workloads exposed through the API. Omit for every realtime-inference workload. */
   readonly expose?: readonly string[];
@@ -30,12 +41,18 @@ export interface ApiConfig {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Longest prompt admitted, characters; sizes the JSON schema and the WAF body limit. 1 to 16128. */
   readonly maxPromptChars: number;
-  /** Requests one client IP may make in 5 minutes before WAF blocks it. 10 to 2,000,000,000. */
+  /**
+   * Requests one client IP may make in 5 minutes before WAF blocks it, on both APIs (on the private
+   * machine API the client IP is the caller's address in the VPC). It caps every caller, whatever its
+   * usage plan: 1000 is about 3.3 requests a second sustained. On the machine API it is raised to the
+   * highest client's usage-plan rate over the window (callers in the VPC may share one address), so WAF
+   * never blocks what a usage plan admits. 10 to 2,000,000,000.
+   */
   readonly rateLimitPerIp: number;
   /**
    * Endpoint of the machine API (declared callers, IAM): `private` (only through the execute-api
-   * interface endpoint in the platform VPC; callers need no internet path) or `regional` (internet,
-   * behind WAF).
+   * interface endpoint in the platform VPC; callers need no internet path) or `regional` (internet).
+   * Behind WAF either way.
    */
   readonly machineEndpointType: 'regional' | 'private';
   /** People reach each exposed model through a second, regional API behind WAF, with Cognito. */
@@ -54,6 +71,12 @@ export interface ApiClientConfig {
   readonly quotaLimit: number;
   /** DAY, WEEK or MONTH. */
   readonly quotaPeriod: string;
+  /**
+   * Version of the client's API key (a positive integer). Raise it to replace the key: a new value
+   * is generated in the secret `<platformName>/api-clients/<caller>` and the API key is replaced.
+   * Default 1.
+   */
+  readonly keyVersion?: number;
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = {
@@ -78,7 +101,8 @@ const API_KEYS = [
   'people',
   'clients',
 ];
-const CLIENT_KEYS = ['caller', 'rateLimit', 'burstLimit', 'quotaLimit', 'quotaPeriod'];
+const CLIENT_KEYS = ['caller', 'rateLimit', 'burstLimit', 'quotaLimit', 'quotaPeriod', 'keyVersion'];
+const MAX_KEY_VERSION = 1_000_000;
 
 /**
  * Problems of the `api` section of a raw platform configuration, one line each, naming the field,
@@ -170,6 +194,11 @@ export function validateApiConfig(raw: unknown): string[] {
         if (!QUOTA_PERIODS.includes(c.quotaPeriod as string)) {
           problems.push(`${path}.quotaPeriod: must be one of ${QUOTA_PERIODS.join(', ')}, got ${show(c.quotaPeriod)}`);
         }
+        if (c.keyVersion !== undefined && !isInt(c.keyVersion, 1, MAX_KEY_VERSION)) {
+          problems.push(
+            `${path}.keyVersion: must be an integer from 1 to ${MAX_KEY_VERSION}, got ${show(c.keyVersion)}`,
+          );
+        }
       });
     }
   }
@@ -207,7 +236,8 @@ export interface ApiStackProps extends StackProps {
  *
  * - the machine API (`<platform>-model-gateway`), for the workloads that declare they invoke it
  *   (IAM, admitted by role in the resource policy); private by default, so agents in the VPC reach
- *   it through the execute-api interface endpoint with no internet path;
+ *   it through the execute-api interface endpoint with no internet path, and behind WAF like the
+ *   people API (per-IP rate limit, body size limit, managed rule groups);
  * - the people API (`<platform>-model-gateway-people`), regional behind WAF, with a Cognito user
  *   pool authorizer (MFA, threat protection).
  *
@@ -220,6 +250,8 @@ export class ApiStack extends Stack {
   /** The API of people (absent when `people` is off). */
   public readonly peopleGateway?: ModelGatewayApi;
   public readonly userPool?: ApiUserPool;
+  /** Each API client's key (secret `<platformName>/api-clients/<caller>`), by caller. */
+  public readonly clientKeys: ReadonlyMap<string, ApiClientKey> = new Map();
   /** The exposed workloads. */
   public readonly exposed: readonly string[];
 
@@ -259,13 +291,45 @@ export class ApiStack extends Stack {
     };
 
     if (machineRoutes.length > 0) {
+      // Each client's API key comes from a secret only its role (and the deployment) may read, encrypted
+      // with the platform's data key; the caller's stack grants its role read access by the secret's name.
+      // The caller's role ARN from its name (no reference to its stack): agents and batch workloads
+      // are under the path '/', real-time (SageMaker) workloads under their execution-role path.
+      const callerRoleArn = (caller: string) => {
+        const kind = config.workloads.find((w) => w.name === caller)?.kind;
+        const path = kind === 'realtime-inference' ? SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES : '/';
+        return roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, path, workloadRoleName(config.platformName, caller));
+      };
+      this.clientKeys = new Map(
+        api.clients.map((c) => [
+          c.caller,
+          new ApiClientKey(this, `ClientKey-${c.caller}`, {
+            secretName: apiClientSecretName(config.platformName, c.caller),
+            encryptionKey: platform.keys.data.key,
+            clientRoles: [
+              iam.Role.fromRoleArn(this, `ClientRole-${c.caller}`, callerRoleArn(c.caller), { mutable: false }),
+            ],
+            keyVersion: c.keyVersion,
+            description: `API key (x-api-key) of ${c.caller} on ${config.platformName}-model-gateway, version ${c.keyVersion ?? 1}`,
+          }),
+        ]),
+      );
       const clients: ApiClient[] = api.clients.map((c) => ({
         name: c.caller,
         throttle: { rateLimit: c.rateLimit, burstLimit: c.burstLimit },
         quota: { limit: c.quotaLimit, period: c.quotaPeriod as apigateway.Period },
+        key: this.clientKeys.get(c.caller),
       }));
+      // WAF's per-IP limit must never block what a client's usage plan admits: callers in the VPC may share
+      // one address (Lambda functions of a subnet and security group share their network interfaces), so on
+      // the machine API the limit is at least the highest client rate over WAF's 5-minute window.
+      const machineRateLimitPerIp = Math.max(
+        api.rateLimitPerIp,
+        ...api.clients.map((c) => Math.ceil(c.rateLimit * WAF_RATE_WINDOW_SECONDS)),
+      );
       this.machineGateway = new ModelGatewayApi(this, 'ModelGateway', {
         ...shared,
+        webAcl: { ...shared.webAcl, rateLimitPerIp: machineRateLimitPerIp },
         restApiName: `${config.platformName}-model-gateway`,
         routes: machineRoutes,
         endpointAccess:

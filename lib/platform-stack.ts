@@ -52,7 +52,7 @@ export class PlatformStack extends Stack {
     });
     this.network = new SegmentedNetwork(this, 'Network', {
       ...config.network,
-      interfaceEndpoints: endpointsFor(config.workloads),
+      interfaceEndpoints: endpointsFor(config.workloads, config.api?.clients ?? []),
       kmsEndpointKeys: this.keys.all.map((k) => k.key),
       flowLogsKey: this.keys.logs.key,
       flowLogsRetention: config.logRetentionDays as logs.RetentionDays,
@@ -151,11 +151,19 @@ export function vpcEndpointExemptionsFor(config: PlatformConfig): {
   return { data, models };
 }
 
-/** The interface endpoints the configured workloads need, and no more. */
-export function endpointsFor(workloads: readonly WorkloadConfig[]): PlatformEndpoint[] {
+/**
+ * The interface endpoints the configured workloads need, and no more. API clients (`api.clients`)
+ * read their API key from Secrets Manager from inside the VPC, so with any there is a Secrets
+ * Manager endpoint.
+ */
+export function endpointsFor(
+  workloads: readonly WorkloadConfig[],
+  apiClients: readonly { readonly caller: string }[] = [],
+): PlatformEndpoint[] {
   const endpoints = [...PlatformEndpoint.BASELINE];
   const kinds = new Set(workloads.map((w) => w.kind));
   if (kinds.has('realtime-inference')) endpoints.push(...PlatformEndpoint.SAGEMAKER);
   if (kinds.has('batch')) endpoints.push(...PlatformEndpoint.SELF_MANAGED_FLEET);
+  if (apiClients.length > 0) endpoints.push(PlatformEndpoint.SECRETS_MANAGER);
   return endpoints;
 }

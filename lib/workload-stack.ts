@@ -1,9 +1,9 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SubnetTier, tagWorkload, WorkloadIdentity, WorkloadPrincipal } from '../constructs';
+import { ApiClientKey, SubnetTier, tagWorkload, WorkloadIdentity, WorkloadPrincipal } from '../constructs';
 import { SAGEMAKER_EXECUTION_ROLE_PATH } from '../constructs/inference';
-import { workloadRoleName } from './config/names';
+import { apiClientSecretName, workloadRoleName } from './config/names';
 import { WorkloadConfig, WorkloadKind } from './config/platform-config';
 import { PlatformStack } from './platform-stack';
 
@@ -15,6 +15,13 @@ export interface WorkloadStackProps extends StackProps {
    * `workloadRoleName(platformName, workload)`, so platform policies can name it before it exists.
    */
   readonly platformName: string;
+  /**
+   * The workload is an API client (`api.clients[].caller`): its role may read its API key from the
+   * secret `apiClientSecretName(platformName, workload)`, which the API stack (deployed after this
+   * one) creates.
+   * @default false
+   */
+  readonly apiClient?: boolean;
 }
 
 /** The service each kind of workload runs as. */
@@ -75,6 +82,16 @@ export class WorkloadStack extends Stack {
     platform.dataBucket.grantReadWritePrefix(this.identity, this.identity.dataPrefix);
     if (workload.kind !== 'agent') {
       platform.modelsBucket.grantReadPrefix(this.identity, this.identity.approvedModelPrefix);
+    }
+    if (props.apiClient) {
+      // By name: the secret is created later, by the API stack, which depends on this stack. The key
+      // is the platform's data key, which Secrets Manager may use (by ARN; this stack already
+      // references the platform stack).
+      ApiClientKey.grantReadByName(
+        this.identity,
+        apiClientSecretName(props.platformName, workload.name),
+        platform.keys.data.key,
+      );
     }
 
     if (workload.kind === 'agent') {

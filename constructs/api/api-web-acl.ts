@@ -44,9 +44,10 @@ export interface ApiWebAclProps extends ApiWebAclOptions {
 }
 
 /**
- * A regional WAFv2 web ACL for an API Gateway stage: a body size limit, a blocking rate-based
- * rule per client IP, and the AWS managed IP reputation, anonymous IP, known bad inputs and common
- * rule groups; every request logged (Authorization header redacted) to a KMS-encrypted log group.
+ * A regional WAFv2 web ACL for an API Gateway stage (REGIONAL scope, which serves regional and
+ * private REST APIs alike): a body size limit, a blocking rate-based rule per client IP, and the
+ * AWS managed IP reputation, anonymous IP, known bad inputs and common rule groups; every request
+ * logged (Authorization, session token and API key headers redacted) to a KMS-encrypted log group.
  */
 export class ApiWebAcl extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
@@ -121,7 +122,13 @@ export class ApiWebAcl extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'x-amz-security-token' } }],
+      // Credentials never reach the log: the SigV4 or bearer Authorization header, the session token,
+      // and the usage-plan API key a machine client sends (x-api-key: a long-lived secret).
+      redactedFields: [
+        { singleHeader: { Name: 'authorization' } },
+        { singleHeader: { Name: 'x-amz-security-token' } },
+        { singleHeader: { Name: 'x-api-key' } },
+      ],
     });
     this.loggingConfiguration.node.addDependency(this.logGroup);
   }

@@ -12,6 +12,7 @@ import { PlatformEndpoint } from '../network/platform-endpoint';
 import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
 import { acknowledgeFindings } from '../private/nag';
 import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
+import type { IApiClientKey } from './api-client-key';
 import { ApiUserPool } from './api-user-pool';
 import { ApiWebAcl, ApiWebAclOptions, MAX_INSPECTABLE_BODY_BYTES } from './api-web-acl';
 import * as perms from './private/api-perms';
@@ -78,13 +79,17 @@ export class ApiEndpointAccess {
   /**
    * A private endpoint, reachable only through an execute-api interface endpoint in the network's
    * endpoints tier: the network's own (`PlatformEndpoint.EXECUTE_API`) when it has one, else one
-   * the API creates. The resource policy denies every request that does not arrive through it.
+   * the API creates. The resource policy denies every request that does not arrive through it. The
+   * stage is behind the API's WAF web ACL too, unless `withoutWebAclOnPrivateApi` is set.
    */
   public static privateIn(network: SegmentedNetwork): ApiEndpointAccess {
     return new ApiEndpointAccess('private', network);
   }
 
-  /** A private endpoint, reachable only through this execute-api interface endpoint. */
+  /**
+   * A private endpoint, reachable only through this execute-api interface endpoint; behind the API's
+   * WAF web ACL too, unless `withoutWebAclOnPrivateApi` is set.
+   */
   public static privateThrough(vpcEndpoint: ec2.IInterfaceVpcEndpoint): ApiEndpointAccess {
     return new ApiEndpointAccess('private', undefined, vpcEndpoint);
   }
@@ -119,6 +124,14 @@ export interface ApiClient {
   readonly name: string;
   readonly throttle: ThrottleLimits;
   readonly quota: QuotaLimits;
+  /**
+   * Where the API key's value comes from: a secret the client's role may read (`ApiClientKey`).
+   * From version 2 on, the key's version is part of the API key's name (`<api>-<client>-v<n>`), so
+   * a new version replaces the key.
+   * @default - API Gateway generates the value; only principals allowed `apigateway:GET` on the key
+   *   can read it, so the client has no way to get it unless an administrator hands it over
+   */
+  readonly key?: IApiClientKey;
 }
 
 /** A custom domain in front of the API (TLS 1.2 minimum; the default execute-api endpoint is turned off). */
@@ -158,8 +171,24 @@ export interface ModelGatewayApiProps {
   readonly clients?: ApiClient[];
   /** The user pool of routes with `RouteAuthorization.userPool()`. @default - no people routes allowed */
   readonly userPool?: ApiUserPool;
-  /** Tuning of the web ACL (regional endpoints). @default - the ApiWebAcl defaults */
+  /** Tuning of the web ACL (regional and private endpoints). @default - the ApiWebAcl defaults */
   readonly webAcl?: ApiWebAclOptions;
+  /**
+   * LOOSENS THE DEFAULT: no WAF web ACL on a private API (endpoint type PRIVATE). By default a private
+   * API gets the same web ACL as a regional one: the per-client-IP rate limit (a runaway caller inside
+   * the VPC), the body size limit, and the known-bad-inputs and common rule sets. Without it, only the
+   * resource policy, the VPC endpoint policy and API Gateway throttling stand in front of the models,
+   * and a `ztai:api-private-without-web-acl` warning is emitted. Refused on a regional API, which
+   * always has its web ACL.
+   *
+   * Cost of the web ACL this turns off (AWS WAF list prices): about 5 USD a month for the web ACL and
+   * 1 USD a month per rule (6 rules: body size, rate limit, 4 AWS managed rule groups), so about
+   * 11 USD a month; per request 0.60 USD a million, plus 0.30 USD a million for each 16 KB of body
+   * inspected beyond the first 16 KB (the inspection limit follows `maxBodyBytes`); and the WAF log
+   * ingestion and storage.
+   * @default false - a private API has a web ACL
+   */
+  readonly withoutWebAclOnPrivateApi?: boolean;
   /** Retention of the access log group. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** A custom domain (regional endpoints only). @default - none; the execute-api endpoint serves the API */
@@ -181,8 +210,9 @@ export interface ModelGatewayApiProps {
  * - Authentication per route: IAM (SigV4) with a resource policy admitting only the declared caller
  *   roles on their routes, or a Cognito user pool authorizer (MFA, threat protection) with
  *   optional scopes. No method is unauthorized.
- * - Regional behind a WAF web ACL (body size limit sized to the longest prompt, per-IP rate limit,
- *   managed rule groups, encrypted logs), or private behind an execute-api interface endpoint.
+ * - Behind a WAF web ACL (body size limit sized to the longest prompt, per-IP rate limit, managed
+ *   rule groups, encrypted logs): regional, or private behind an execute-api interface endpoint
+ *   (the web ACL too, unless explicitly turned off with `withoutWebAclOnPrivateApi`).
  * - Throttling: stage defaults on every method, per-route method limits, usage plans with API keys.
  * - Request validation: a JSON schema per route (required prompt, maximum length, no additional
  *   properties), JSON bodies only (other content types are refused with 415), body validated.
@@ -216,7 +246,7 @@ export class ModelGatewayApi extends Construct {
   public readonly resourcePolicy: iam.PolicyDocument;
   /** The IAM path of the route integration roles. */
   public readonly routeRolePath: string;
-  /** The web ACL on the stage (regional endpoints). */
+  /** The web ACL on the stage (always on a regional endpoint; on a private one unless `withoutWebAclOnPrivateApi`). */
   public readonly webAcl?: ApiWebAcl;
   /** The execute-api interface endpoint requests must arrive through (private endpoints). */
   public readonly vpcEndpoint?: ec2.IInterfaceVpcEndpoint;
@@ -414,16 +444,39 @@ export class ModelGatewayApi extends Construct {
         quota: { limit: client.quota.limit, period: client.quota.period },
         apiStages: [{ api: this.api, stage: this.stage }],
       });
+      // The value and the name of an API key are set at creation only: a new key version gets a new
+      // name, so CloudFormation replaces the key (with the value regenerated in the secret).
+      const version = client.key && client.key.keyVersion > 1 ? `-v${client.key.keyVersion}` : '';
       const key = this.api.addApiKey(`ApiKey-${client.name}`, {
-        apiKeyName: `${this.restApiName}-${client.name}`,
+        apiKeyName: `${this.restApiName}-${client.name}${version}`,
         description: `API key of client ${client.name}`,
+        value: client.key?.apiKeyValue,
       });
       plan.addApiKey(key);
       plans.set(client.name, { plan, key });
     }
     this.usagePlans = plans;
 
-    if (access.kind === 'regional') {
+    // WAF associates with private REST APIs as with regional ones (a REGIONAL-scope web ACL on the
+    // stage): https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html
+    // On a private API its rules still matter: the per-IP rate limit stops a runaway caller in the VPC
+    // before it uses up the stage throttle of every other caller, the body size limit and the
+    // known-bad-inputs and common rule sets inspect what reaches the model. The IP reputation and
+    // anonymous IP groups see the callers' private VPC addresses there, which those lists of public
+    // addresses never match: harmless (no block of a legitimate caller), they stay for one web ACL
+    // shape. The client IP is the caller's address in the VPC, so callers sharing one (containers on
+    // one host's network, Lambda functions sharing a VPC network interface) share one rate limit.
+    if (access.kind === 'private' && props.withoutWebAclOnPrivateApi === true) {
+      Annotations.of(this).addWarningV2(
+        'ztai:api-private-without-web-acl',
+        'withoutWebAclOnPrivateApi is on: the private API has no WAF web ACL, so no per-IP rate limit, body size limit or managed rule groups in front of the models (only the resource policy, the VPC endpoint policy and API Gateway throttling).',
+      );
+      acknowledgeFindings(
+        this.stage,
+        ['AwsSolutions-APIG3', 'NIST.800.53.R5-APIGWAssociatedWithWAF', 'PCI.DSS.321-APIGWAssociatedWithWAF'],
+        'A private API whose web ACL was explicitly turned off (withoutWebAclOnPrivateApi): reachable only through the execute-api interface endpoint (the resource policy denies every other source), never from the internet.',
+      );
+    } else {
       const longestPrompt = Math.max(...routes.map((r) => r.maxPromptChars));
       this.webAcl = new ApiWebAcl(this, 'WebAcl', {
         ...props.webAcl,
@@ -432,12 +485,6 @@ export class ModelGatewayApi extends Construct {
         webAclName: `${this.restApiName}-${this.stageName}`.slice(0, 128),
       });
       this.webAcl.associate('WebAclAssociation', this.stage);
-    } else {
-      acknowledgeFindings(
-        this.stage,
-        ['AwsSolutions-APIG3', 'NIST.800.53.R5-APIGWAssociatedWithWAF', 'PCI.DSS.321-APIGWAssociatedWithWAF'],
-        'A private API: reachable only through the execute-api interface endpoint in the platform VPC (the resource policy denies every other source), never from the internet.',
-      );
     }
   }
 
@@ -540,6 +587,12 @@ export class ModelGatewayApi extends Construct {
       validateThrottle(this, `clients[${i}].throttle`, c.throttle);
       validateQuota(this, `clients[${i}].quota`, c.quota);
     });
+    if (props.withoutWebAclOnPrivateApi === true && access.kind !== 'private') {
+      throw new PlatformValidationError(
+        this,
+        'withoutWebAclOnPrivateApi applies to private endpoints only (a regional API always has its web ACL); got it with ApiEndpointAccess.regional()',
+      );
+    }
     if (props.customDomain && access.kind === 'private') {
       throw new PlatformValidationError(
         this,

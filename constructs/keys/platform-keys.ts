@@ -14,7 +14,7 @@ export interface PlatformKeysProps {
  * training and inference data, models, logs and audit.
  */
 export class PlatformKeys extends Construct {
-  /** Training and inference data, and the EBS volumes of GPU fleets. */
+  /** Training and inference data, the EBS volumes of GPU fleets, and the API clients' key secrets. */
   public readonly data: PlatformKey;
   /** Model artifacts, model images and SageMaker ML storage volumes. */
   public readonly models: PlatformKey;
@@ -30,7 +30,14 @@ export class PlatformKeys extends Construct {
     this.data = new PlatformKey(this, 'Data', {
       description: 'Zero-trust AI platform: training and inference data',
       alias: `${prefix}/data`,
-      usageServices: [KeyUsageService.S3, KeyUsageService.SAGEMAKER, KeyUsageService.EC2],
+      // Secrets Manager: the secrets that deliver API keys to API clients (constructs/api/api-client-key.ts).
+      // Use through it still needs an IAM grant (only each client's role has one, for its own secret).
+      usageServices: [
+        KeyUsageService.S3,
+        KeyUsageService.SAGEMAKER,
+        KeyUsageService.EC2,
+        KeyUsageService.of('secretsmanager'),
+      ],
       admins,
     });
     this.models = new PlatformKey(this, 'Models', {

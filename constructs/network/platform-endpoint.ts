@@ -88,6 +88,22 @@ export class PlatformEndpoint {
   );
 
   /**
+   * Secrets Manager, for reading secrets only: an API client in the VPC reads its API key
+   * (`GetSecretValue`, and `DescribeSecret` for the caching clients) from this account's secrets.
+   * Secrets are written by CloudFormation and administrators, never from inside the VPC.
+   * Clients resolve `secretsmanager.<region>.amazonaws.com`
+   * (https://docs.aws.amazon.com/general/latest/gr/asm.html).
+   */
+  public static readonly SECRETS_MANAGER = new PlatformEndpoint(
+    'secretsmanager',
+    ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    'secretsmanager',
+    () => [arn('secretsmanager', 'secret:*')],
+    ['secretsmanager'],
+    ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  );
+
+  /**
    * The EC2 API, for one call only: the CloudWatch agent on a GPU fleet instance reads its own tags
    * (`ec2:DescribeTags`) to add the `AutoScalingGroupName` dimension to its GPU metrics, and drops every
    * metric until that call succeeds (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html,
@@ -129,6 +145,7 @@ export class PlatformEndpoint {
     ...PlatformEndpoint.SAGEMAKER,
     ...PlatformEndpoint.SELF_MANAGED_FLEET,
     PlatformEndpoint.EXECUTE_API,
+    PlatformEndpoint.SECRETS_MANAGER,
   ];
 
   private constructor(

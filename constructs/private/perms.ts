@@ -199,6 +199,10 @@ export const BOUNDARY_SERVICE_CEILING: Record<string, string[]> = {
     'sagemaker:InvokeEndpointWithResponseStream',
   ],
   'execute-api': ['execute-api:Invoke'],
+  // API clients read their API key from its secret: GetSecretValue (the CLI and a plain SDK call), and
+  // DescribeSecret for the Secrets Manager caching clients
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_cache-go.html).
+  secretsmanager: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
   sns: ['sns:Publish'],
   xray: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
   // Systems Manager agent (sessions instead of SSH), as in AmazonSSMManagedInstanceCore.

@@ -23,6 +23,15 @@ export function apiRouteRolePath(platformName: string): string {
   return `/${platformName}/api-route/`;
 }
 
+/**
+ * The Secrets Manager secret holding the API key of an API client (`api.clients[].caller`):
+ * `<platformName>/api-clients/<caller>`. The API stack creates it; the caller's workload stack,
+ * deployed before it, grants its role read access by this name.
+ */
+export function apiClientSecretName(platformName: string, caller: string): string {
+  return `${platformName}/api-clients/${caller}`;
+}
+
 /** The IAM path of the release role. */
 export function releaseRolePath(platformName: string): string {
   return `/${platformName}/model-signer/`;

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ApiStack, DEFAULT_API_CONFIG, validateApiConfig } from '../../../lib/api-stack';
 import { DEFAULT_PLATFORM_CONFIG } from '../../../lib/config/default-config';
@@ -70,6 +71,24 @@ describe('validateApiConfig', () => {
       'api.clients[0].quotaLimit: must be a positive integer of requests per period, got 0',
     ],
     [
+      'client key version 0',
+      {
+        clients: [
+          { caller: 'support-agent', rateLimit: 1, burstLimit: 1, quotaLimit: 1, quotaPeriod: 'DAY', keyVersion: 0 },
+        ],
+      },
+      'api.clients[0].keyVersion: must be an integer from 1 to 1000000, got 0',
+    ],
+    [
+      'client key version not an integer',
+      {
+        clients: [
+          { caller: 'support-agent', rateLimit: 1, burstLimit: 1, quotaLimit: 1, quotaPeriod: 'DAY', keyVersion: '2' },
+        ],
+      },
+      "api.clients[0].keyVersion: must be an integer from 1 to 1000000, got '2'",
+    ],
+    [
       'body limit 0',
       { maxPromptChars: 0 },
       'api.maxPromptChars: must be an integer from 1 to 16128 (it sizes the WAF body limit, which must be > 0 and at most 64 KB), got 0',
@@ -123,10 +142,40 @@ describe('ApiStack in the reference app', () => {
       .map(([, m]) => m.Properties.AuthorizationType)
       .sort();
     expect(auth).toEqual(['AWS_IAM', 'COGNITO_USER_POOLS']);
-    // The people API is behind WAF; the private machine API is reachable only through its VPC endpoint.
-    expect(resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation')).toHaveLength(1);
+    // Both APIs are behind WAF, each with its own web ACL on its own stage; the private machine API
+    // is reachable only through its VPC endpoint.
     expect(api.peopleGateway!.webAcl).toBeDefined();
+    expect(api.machineGateway!.webAcl).toBeDefined();
     expect(api.machineGateway!.vpcEndpoint).toBeDefined();
+    // Each association: its web ACL -> the stage it names (the last Ref of its ResourceArn).
+    const associated = resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation').map(([, a]) => {
+      const refs = (a.Properties.ResourceArn['Fn::Join'][1] as any[]).filter((p) => p.Ref).map((p) => p.Ref);
+      return `${a.Properties.WebACLArn['Fn::GetAtt'][0]} -> ${refs[refs.length - 1]}`;
+    });
+    const expected = [api.machineGateway!, api.peopleGateway!].map(
+      (g) => `${api.getLogicalId(g.webAcl!.webAcl)} -> ${api.getLogicalId(g.stage.node.defaultChild as CfnElement)}`,
+    );
+    expect(associated.sort()).toEqual(expected.sort());
+    expect(
+      resourcesOfType(json, 'AWS::WAFv2::WebACL')
+        .map(([, a]) => a.Properties.Name)
+        .sort(),
+    ).toEqual(['ztai-model-gateway-live', 'ztai-model-gateway-people-live']);
+  });
+
+  test("the machine API's per-IP rate limit admits what the highest usage plan admits; the people API keeps the configured one", () => {
+    const limits = Object.fromEntries(
+      resourcesOfType(json, 'AWS::WAFv2::WebACL').map(([, a]) => {
+        const rule = a.Properties.Rules.find((r: any) => r.Name === 'RateLimitPerIp');
+        return [a.Properties.Name, [rule.Statement.RateBasedStatement.Limit, rule.Action]];
+      }),
+    );
+    // support-agent: 20 requests a second over WAF's 5-minute window is 6000; the configured limit is 1000.
+    expect(DEFAULT_PLATFORM_CONFIG.api?.clients?.[0].rateLimit).toBe(20);
+    expect(limits).toEqual({
+      'ztai-model-gateway-live': [6000, { Block: {} }],
+      'ztai-model-gateway-people-live': [1000, { Block: {} }],
+    });
   });
 
   test('the integration roles invoke the workload endpoint by name, under the platform boundary', () => {
@@ -215,6 +264,14 @@ describe('ApiStack in the reference app', () => {
       ],
     });
     template.hasResourceProperties('AWS::ApiGateway::ApiKey', { Name: 'ztai-model-gateway-support-agent' });
+    // Its value comes from the secret ztai/api-clients/support-agent (resolved by CloudFormation at deploy).
+    const [[secretId, secret]] = resourcesOfType(json, 'AWS::SecretsManager::Secret');
+    expect(secret.Properties.Name).toBe('ztai/api-clients/support-agent');
+    const [[, apiKey]] = resourcesOfType(json, 'AWS::ApiGateway::ApiKey');
+    expect(apiKey.Properties.Value).toEqual({
+      'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:apiKey::}}']],
+    });
+    expect([...api.clientKeys.keys()]).toEqual(['support-agent']);
     const byAuth = Object.fromEntries(
       resourcesOfType(json, 'AWS::ApiGateway::Method').map(([, m]) => [
         m.Properties.AuthorizationType,
@@ -230,7 +287,24 @@ describe('ApiStack in the reference app', () => {
     const api2 = buildPlatform(app2, { ...DEFAULT_PLATFORM_CONFIG, api: { clients: [] } }).api!;
     const json2 = Template.fromStack(api2).toJSON();
     expect(resourcesOfType(json2, 'AWS::ApiGateway::UsagePlan')).toHaveLength(0);
+    expect(resourcesOfType(json2, 'AWS::SecretsManager::Secret')).toHaveLength(0);
     expect(resourcesOfType(json2, 'AWS::ApiGateway::Method').every(([, m]) => !m.Properties.ApiKeyRequired)).toBe(true);
+  });
+
+  test('rotation from config: raising a client keyVersion regenerates its secret and replaces its API key (a new name)', () => {
+    const clients = [{ ...DEFAULT_PLATFORM_CONFIG.api!.clients![0], keyVersion: 3 }];
+    expect(validateApiConfig({ ...DEFAULT_PLATFORM_CONFIG, api: { clients } })).toEqual([]);
+    const app2 = newApp();
+    const api2 = buildPlatform(app2, { ...DEFAULT_PLATFORM_CONFIG, api: { clients } }).api!;
+    const json2 = Template.fromStack(api2).toJSON();
+    const [[secretId, secret]] = resourcesOfType(json2, 'AWS::SecretsManager::Secret');
+    expect(secret.Properties.Name).toBe('ztai/api-clients/support-agent');
+    expect(secret.Properties.GenerateSecretString.SecretStringTemplate).toBe('{"keyVersion":3}');
+    const [[, apiKey]] = resourcesOfType(json2, 'AWS::ApiGateway::ApiKey');
+    expect(apiKey.Properties.Name).toBe('ztai-model-gateway-support-agent-v3');
+    expect(JSON.stringify(apiKey.Properties.Value)).toContain(secretId);
+    // The secret keeps its logical id (and so its name and ARN): only its value is regenerated.
+    expect(secretId).toBe(resourcesOfType(json, 'AWS::SecretsManager::Secret')[0][0]);
   });
 
   test('route roles live under the platform route role path', () => {

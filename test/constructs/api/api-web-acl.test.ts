@@ -80,7 +80,11 @@ describe('ApiWebAcl', () => {
     });
     t.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
       ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Acl'), 'Arn'] },
-      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'x-amz-security-token' } }],
+      RedactedFields: [
+        { SingleHeader: { Name: 'authorization' } },
+        { SingleHeader: { Name: 'x-amz-security-token' } },
+        { SingleHeader: { Name: 'x-api-key' } },
+      ],
     });
     const config = (Object.values(t.findResources('AWS::WAFv2::LoggingConfiguration'))[0] as any).Properties;
     // The group's ARN without the ':*' suffix (WAF refuses it), built from the group's name.

@@ -8,7 +8,7 @@ import { ApiEndpointAccess, ModelGatewayApi, RouteAuthorization } from '../../..
 import { PlatformEndpoint } from '../../../constructs/network/platform-endpoint';
 import { SegmentedNetwork } from '../../../constructs/network/segmented-network';
 import { runCfnGuard } from '../../helpers/guard';
-import { describeFindings, nagFindings } from '../../helpers/nag';
+import { describeFindings, isAcknowledged, nagFindings } from '../../helpers/nag';
 import { resourcesOfType } from '../../helpers/stacks';
 import { fixture, Fixture, gateway } from './fixtures';
 
@@ -303,7 +303,8 @@ describe('ModelGatewayApi: nag negative control', () => {
 });
 
 describe('ModelGatewayApi: private endpoint', () => {
-  test('PRIVATE endpoint type, an execute-api interface endpoint, and a deny for any other source', () => {
+  /** A private gateway through an execute-api endpoint of a plain VPC. */
+  function privateThrough(overrides: Partial<Parameters<typeof gateway>[1]> = {}) {
     const f = fixture();
     const vpc = new ec2.Vpc(f.stack, 'Vpc', {
       maxAzs: 2,
@@ -311,8 +312,25 @@ describe('ModelGatewayApi: private endpoint', () => {
       subnetConfiguration: [{ name: 'endpoints', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
     const vpce = vpc.addInterfaceEndpoint('ExecuteApi', { service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY });
-    const api = gateway(f, { endpointAccess: ApiEndpointAccess.privateThrough(vpce) });
+    const api = gateway(f, { endpointAccess: ApiEndpointAccess.privateThrough(vpce), ...overrides });
     const t = Template.fromStack(f.stack);
+    return { f, api, t, json: t.toJSON() };
+  }
+  /** A private gateway in a platform network (which passes nag and Guard on its own), through the endpoint it creates. */
+  function privateIn(overrides: Partial<Parameters<typeof gateway>[1]> = {}) {
+    const f = fixture();
+    const network = new SegmentedNetwork(f.stack, 'Network', { interfaceEndpoints: PlatformEndpoint.BASELINE });
+    const api = gateway(f, { endpointAccess: ApiEndpointAccess.privateIn(network), ...overrides });
+    return { f, api, t: Template.fromStack(f.stack) };
+  }
+  const WAF_RULES = [
+    'AwsSolutions::AwsSolutions-APIG3',
+    'NIST.800.53.R5::NIST.800.53.R5-APIGWAssociatedWithWAF',
+    'PCI.DSS.321::PCI.DSS.321-APIGWAssociatedWithWAF',
+  ];
+
+  test('PRIVATE endpoint type, an execute-api interface endpoint, and a deny for any other source', () => {
+    const { t } = privateThrough();
     t.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: {
         Types: ['PRIVATE'],
@@ -331,8 +349,79 @@ describe('ModelGatewayApi: private endpoint', () => {
         ]),
       },
     });
+  });
+
+  test('by default the private stage is behind its own web ACL: the association names the stage and the ACL', () => {
+    const { f, api, t, json } = privateThrough();
+    expect(api.webAcl).toBeDefined();
+    t.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    const [[, assoc]] = resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation');
+    const aclId = f.stack.getLogicalId(api.webAcl!.webAcl);
+    expect(assoc.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    // arn:<partition>:apigateway:<region>::/restapis/<private API>/stages/<its stage>
+    const [[stageId, stage]] = resourcesOfType(json, 'AWS::ApiGateway::Stage');
+    const [[apiId]] = resourcesOfType(json, 'AWS::ApiGateway::RestApi');
+    expect(stage.Properties.StageName).toBe('live');
+    const parts = assoc.Properties.ResourceArn['Fn::Join'][1];
+    expect(parts).toEqual(expect.arrayContaining(['::/restapis/', { Ref: apiId }, '/stages/', { Ref: stageId }]));
+    expect(json.Resources[apiId].Properties.EndpointConfiguration.Types).toEqual(['PRIVATE']);
+  });
+
+  test('the private API’s web ACL is the regional one: blocking per-IP rate limit, body limit, managed groups, encrypted logs', () => {
+    const { f, api, t } = privateThrough();
+    const acl = api.webAcl!;
+    expect(acl.webAclName).toBe('model-gateway-live');
+    // The longest route prompt (8000 chars x 4 bytes + 1 KB envelope), as on a regional API.
+    expect(acl.maxBodyBytes).toBe(33024);
+    const rules = (Object.values(t.findResources('AWS::WAFv2::WebACL'))[0] as any).Properties.Rules;
+    expect(rules.map((r: any) => r.Name)).toEqual([
+      'BodySizeLimit',
+      'RateLimitPerIp',
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesAnonymousIpList',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesCommonRuleSet',
+    ]);
+    const rate = rules.find((r: any) => r.Name === 'RateLimitPerIp');
+    expect(rate.Action).toEqual({ Block: {} });
+    expect(rate.Statement.RateBasedStatement).toMatchObject({ AggregateKeyType: 'IP', Limit: 1000 });
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: 'aws-waf-logs-model-gateway-live',
+      KmsKeyId: { 'Fn::GetAtt': [f.stack.getLogicalId(f.key.node.defaultChild as CfnElement), 'Arn'] },
+    });
+    t.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+  });
+
+  test('every cdk-nag pack is clean with no WAF acknowledgement on the private stage, and no warning', () => {
+    const { f, api } = privateIn();
+    expect(describeFindings(nagFindings(f.app))).toBe('');
+    for (const rule of WAF_RULES) expect(isAcknowledged(api.stage.node.defaultChild as CfnElement, rule)).toBe(false);
+    expect(Annotations.fromStack(f.stack).findWarning('*', Match.stringLikeRegexp('ztai:api'))).toHaveLength(0);
+  });
+
+  test('the Guard rules (cfn-guard) pass on the private template with its web ACL', () => {
+    const { f } = privateIn();
+    const assembly = f.app.synth();
+    const file = path.join(assembly.directory, f.stack.templateFile);
+    expect([...(runCfnGuard([file]).get(path.basename(file)) ?? [])]).toEqual([]);
+  });
+
+  test('withoutWebAclOnPrivateApi: no web ACL and no association, a ztai: warning, the WAF findings acknowledged on the stage', () => {
+    // The synth validation report prints the warning; it is asserted below instead.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { f, api, t } = privateIn({ withoutWebAclOnPrivateApi: true });
     expect(api.webAcl).toBeUndefined();
+    t.resourceCountIs('AWS::WAFv2::WebACL', 0);
     t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    t.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 0);
+    Annotations.fromStack(f.stack).hasWarning(
+      `/${api.node.path}`,
+      Match.stringLikeRegexp(
+        'withoutWebAclOnPrivateApi is on: the private API has no WAF web ACL.*ztai:api-private-without-web-acl',
+      ),
+    );
+    for (const rule of WAF_RULES) expect(isAcknowledged(api.stage.node.defaultChild as CfnElement, rule)).toBe(true);
+    expect(describeFindings(nagFindings(f.app))).toBe('');
   });
 });
 
@@ -575,6 +664,16 @@ describe('ModelGatewayApi: bad input fails at synth with the field, the value an
   test.each(cases)('%s', (_name, props, message) => {
     const f = fixture();
     expect(() => gateway(f, props(f))).toThrow(message);
+  });
+
+  test('withoutWebAclOnPrivateApi on a regional API is refused (a regional API always has its web ACL)', () => {
+    const f = fixture();
+    expect(() => gateway(f, { withoutWebAclOnPrivateApi: true })).toThrow(
+      /withoutWebAclOnPrivateApi applies to private endpoints only .* got it with ApiEndpointAccess\.regional\(\)/,
+    );
+    expect(() =>
+      gateway(fixture(), { endpointAccess: ApiEndpointAccess.regional(), withoutWebAclOnPrivateApi: false }),
+    ).not.toThrow();
   });
 
   test('private endpoint with a custom domain is refused', () => {

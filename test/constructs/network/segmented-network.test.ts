@@ -122,7 +122,7 @@ describe('SegmentedNetwork with no props', () => {
     }
   });
 
-  test('the EC2 API endpoint admits ec2:DescribeTags only (the CloudWatch agent reading its tags), every other endpoint its whole service', () => {
+  test('the EC2 API endpoint admits ec2:DescribeTags only (the CloudWatch agent reading its tags), the Secrets Manager endpoint secret reads only, every other endpoint its whole service', () => {
     const policies = resourcesOfType(json, 'AWS::EC2::VPCEndpoint')
       .filter(([, e]) => e.Properties!.VpcEndpointType === 'Interface')
       .map(([, e]) => ({
@@ -132,7 +132,10 @@ describe('SegmentedNetwork with no props', () => {
     const ec2Api = policies.filter((p) => p.service.endsWith('.ec2"]]}'));
     expect(ec2Api).toHaveLength(1);
     expect(ec2Api[0].statement.Action).toBe('ec2:DescribeTags');
-    for (const p of policies.filter((x) => x !== ec2Api[0]))
+    const secrets = policies.filter((p) => p.service.endsWith('.secretsmanager"]]}'));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0].statement.Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    for (const p of policies.filter((x) => x !== ec2Api[0] && x !== secrets[0]))
       expect(String(p.statement.Action)).toMatch(/^[a-z0-9-]+:\*$/);
   });
 
@@ -144,6 +147,8 @@ describe('SegmentedNetwork with no props', () => {
     expect(JSON.stringify(byService('.sagemaker.runtime').Resource)).toContain(':endpoint/*');
     expect(JSON.stringify(byService('.kms').Resource)).toContain(':key/*');
     expect(JSON.stringify(byService('.logs').Resource)).toContain(':log-group:*');
+    expect(JSON.stringify(byService('.secretsmanager').Resource)).toContain(':secretsmanager:');
+    expect(JSON.stringify(byService('.secretsmanager').Resource)).toContain(':secret:*');
   });
 
   test('endpoint security group admits nobody until a workload is admitted, and has no allow-all egress', () => {
@@ -255,6 +260,68 @@ describe('SegmentedNetwork S3 gateway endpoint and ECR image layers, evaluated',
   });
 });
 
+describe('SegmentedNetwork Secrets Manager endpoint, evaluated', () => {
+  let endpoint: { id: string; policy: unknown };
+  // Whoever makes the request may do anything with any secret: the endpoint policy is what is evaluated.
+  const anySecret: RoleUnderTest = {
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/agent`,
+    identityPolicies: [
+      {
+        name: 'AllSecrets',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }] },
+      },
+    ],
+    tags: {},
+  };
+  const secret = (account: string) =>
+    `arn:aws:secretsmanager:${REGION}:${account}:secret:ztai/api-clients/agent-AbCdEf`;
+  const request = (action: string, resourceArn: string, principalAccount = ACCOUNT) =>
+    evaluate({
+      role: anySecret,
+      action,
+      resourceArn,
+      viaVpcEndpoint: endpoint,
+      context: { 'aws:PrincipalAccount': principalAccount, 'aws:ResourceAccount': resourceArn.split(':')[4] },
+    });
+
+  beforeAll(() => {
+    const { app, stack } = newStack();
+    new SegmentedNetwork(stack, 'Network', {
+      interfaceEndpoints: [...PlatformEndpoint.BASELINE, PlatformEndpoint.SECRETS_MANAGER],
+    });
+    const resolver = new CfnResolver(app);
+    const [id] = resolver.find('Test', 'AWS::EC2::VPCEndpoint', 'NetworkSecretsmanager');
+    endpoint = { id: resolver.resolve('Test', { Ref: id }), policy: vpcEndpointPolicy(resolver, 'Test', id) };
+  });
+
+  test("this account's principals read this account's secrets (value and metadata) through it", async () => {
+    await expect(request('secretsmanager:GetSecretValue', secret(ACCOUNT))).resolves.toBe('Allowed');
+    await expect(request('secretsmanager:DescribeSecret', secret(ACCOUNT))).resolves.toBe('Allowed');
+  });
+
+  test('no writes, no other account’s secrets, no other account’s principals', async () => {
+    for (const action of [
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+    ]) {
+      await expect(request(action, secret(ACCOUNT))).resolves.toBe('ImplicitlyDenied');
+    }
+    await expect(request('secretsmanager:GetSecretValue', secret('999988887777'))).resolves.toBe('ImplicitlyDenied');
+    await expect(request('secretsmanager:GetSecretValue', secret(ACCOUNT), '999988887777')).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
+  test('its DNS name is allowed by the DNS firewall only when the network has it', () => {
+    expect(
+      PlatformEndpoint.SECRETS_MANAGER.dnsNames().map((n) => n.replace(/\$\{Token\[[^\]]+\]\}/, '<region>')),
+    ).toEqual(['secretsmanager.<region>.amazonaws.com']);
+    expect(PlatformEndpoint.ALL).toContain(PlatformEndpoint.SECRETS_MANAGER);
+    expect(PlatformEndpoint.BASELINE).not.toContain(PlatformEndpoint.SECRETS_MANAGER);
+  });
+});
+
 /** Resolve a template value to the strings CloudFormation would see in REGION. */
 function resolvedDomains(app: ReturnType<typeof newStack>['app'], logicalIdPrefix: string): string[] {
   const resolver = new CfnResolver(app);
@@ -329,6 +396,7 @@ describe('SegmentedNetwork DNS Firewall', () => {
         `ec2.${r}.amazonaws.com`,
         `ec2messages.${r}.amazonaws.com`,
         `*.execute-api.${r}.amazonaws.com`,
+        `secretsmanager.${r}.amazonaws.com`,
         `s3.${r}.amazonaws.com`,
         `*.s3.${r}.amazonaws.com`,
         `*.${r}.compute.internal`,
@@ -342,7 +410,7 @@ describe('SegmentedNetwork DNS Firewall', () => {
     new SegmentedNetwork(baseline, 'Network', { interfaceEndpoints: PlatformEndpoint.BASELINE });
     const domains = resolvedDomains(other, 'NetworkDnsFirewallAllowedDomains');
     expect(domains).toContain(`kms.${REGION}.amazonaws.com`);
-    for (const absent of ['sagemaker', 'ecr', 'ssm', 'execute-api']) {
+    for (const absent of ['sagemaker', 'ecr', 'ssm', 'execute-api', 'secretsmanager']) {
       expect(domains.filter((d) => d.includes(absent))).toEqual([]);
     }
   });
