@@ -50,8 +50,9 @@ export function signingKeyAlias(config: PlatformConfig): string {
  * signing key, the admission gate (in the data tier, triggered by bundles under `incoming/` of the
  * models bucket) and the models bucket's denial of `approved/` writes to everyone but the gate.
  *
- * Everything lives in the platform stack, beside the models bucket (CDK's bucket-notifications
- * resource must be in the bucket's stack); nothing here references a workload or audit stack.
+ * Everything lives in the platform stack, beside the models bucket (the gate listens to the bucket's
+ * EventBridge events); nothing here references a workload or audit stack. The release role's push
+ * grant on each workload repository is added by the app once the workloads exist (lib/platform-app.ts).
  */
 export function addModelIntegrity(
   platform: PlatformStack,
@@ -67,8 +68,6 @@ export function addModelIntegrity(
     path: releaseRolePath(name),
   });
   signer.grantUploadTo(platform.modelsBucket, INCOMING_PREFIX);
-  // Workload repositories are `<platform stack name>/<workload>`, lower-cased (lib/workloads/compute.ts).
-  signer.grantPushToRepositories(platform.stackName.toLowerCase());
   const verifiers = (integrity.verifierRoleArns ?? []).map((arn, i) =>
     iam.Role.fromRoleArn(platform, `ModelVerifier${i}`, arn, { mutable: false }),
   );

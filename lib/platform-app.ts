@@ -46,6 +46,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
       platform,
       workload,
       platformName: config.platformName,
+      apiClient: (config.api?.clients ?? []).some((c) => c.caller === workload.name),
       description: `Zero-trust AI platform workload: ${workload.name} (${workload.kind})`,
     });
     workloads.set(workload.name, stack);
@@ -54,6 +55,9 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
       addWorkloadCompute(stack, platform, workload, { logRetention: config.logRetentionDays as logs.RetentionDays }),
     );
   }
+  // The release role pushes each workload's image to exactly that workload's repository (all in the
+  // platform stack): no repository-name wildcard.
+  integrity.signer.grantPushTo(...[...computes.values()].flatMap((c) => (c.repository ? [c.repository] : [])));
   // A workload that `invokes` a model reaches it only through the API (SigV4 on its route), never
   // with sagemaker:InvokeEndpoint: the API's route roles are the only callers of an endpoint.
   const api = addApiStack(app, config, { platform, workloads, computes }, resolveApiConfig(config.api));

@@ -109,6 +109,12 @@ export const ADMISSION_MODELS_KEY = ['kms:Decrypt', 'kms:GenerateDataKey'];
 export const DEAD_LETTER_SEND = ['sqs:SendMessage'];
 /** SSE-KMS of the dead-letter queue, as SQS asks for it on the sender's behalf. */
 export const DEAD_LETTER_KEY = ['kms:GenerateDataKey', 'kms:Decrypt'];
+/**
+ * EventBridge, delivering the trigger rule's events that it could not hand to the function to the same
+ * dead-letter queue: its use of the queue's key (SQS asks for it on the sender's behalf). Granted in
+ * the key policy, narrowed to the rule by `aws:SourceArn`.
+ */
+export const TRIGGER_DEAD_LETTER_KEY = ['kms:GenerateDataKey', 'kms:Decrypt'];
 
 /** Lambda creates and removes the function's network interfaces in the VPC with the function's role. */
 export const LAMBDA_VPC_ENI = [

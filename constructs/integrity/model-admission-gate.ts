@@ -1,15 +1,15 @@
 import * as path from 'path';
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { WorkloadPrincipal } from '../identity/workload-principal';
 import { KeyUsageService, PlatformKey } from '../keys/platform-key';
@@ -18,15 +18,27 @@ import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
 import { acknowledgeFinding, acknowledgeFindings, acknowledgeWildcardResource } from '../private/nag';
 import { PlatformValidationError, describeValue, validateIntegerRange } from '../private/validation';
 import { EncryptedBucket } from '../storage/encrypted-bucket';
-import { APPROVED_PREFIX, BUNDLE_NAME, INCOMING_PREFIX, REJECTED_PREFIX } from './admission/admission';
+import {
+  APPROVED_PREFIX,
+  BUNDLE_NAME,
+  INCOMING_PREFIX,
+  OBJECT_CREATED_DETAIL_TYPE,
+  REJECTED_PREFIX,
+  S3_EVENT_SOURCE,
+} from './admission/admission';
 import * as perms from './integrity-perms';
 import { ModelSigningKey } from './model-signing-key';
+import { enableEventBridgeNotifications } from './private/bucket-events';
 
 /** The default path of the admission role: the bucket policy and the audit alarms recognise the role by it. */
 export const ADMISSION_ROLE_PATH = '/ztai/model-admission/';
 
-/** The logical id CDK gives its bucket-notifications function (one per stack). */
-const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+/**
+ * EventBridge's retries of a delivery to the function (the asynchronous Invoke call itself, not the
+ * function's work): its maxima, so a throttled or briefly failing delivery is retried for a day.
+ */
+const TRIGGER_RETRY_ATTEMPTS = 185;
+const TRIGGER_MAX_EVENT_AGE = Duration.hours(24);
 
 const ROLE_PATH_PATTERN = /^\/([\w+=,.@-]+\/)*$/;
 const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
@@ -96,12 +108,17 @@ export interface ModelAdmissionGateProps {
 
 /**
  * The model admission gate: a Lambda function, triggered when a bundle lands under `incoming/` of the
- * models bucket, that verifies the model with `kms:Verify` and its recomputed digests and copies it to
- * `approved/<workload>/<model>/<version>/`, or copies nothing and records why under `rejected/`
+ * models bucket (S3's "Object Created" event, through EventBridge), that verifies the model with
+ * `kms:Verify` and its recomputed digests and copies it to `approved/<workload>/<model>/<version>/`,
+ * or copies nothing and records why under `rejected/`
  * (see constructs/integrity/admission/admission.ts and docs/model-signing.md).
  *
  * - Code: `admission/handler.ts`, bundled at synth with the locally installed esbuild (never Docker);
  *   the AWS SDK v3 comes from the Node.js runtime.
+ * - Trigger: the models bucket sends its events to EventBridge (`EventBridgeEnabled` on its own
+ *   CloudFormation resource, no custom resource), and a rule on the default bus matches `Object Created`
+ *   events of that bucket whose key matches `incoming/*bundle.json`, targeting the function. The
+ *   function's resource policy admits `events.amazonaws.com` for that rule only (`aws:SourceArn`).
  * - Network: the VPC's data tier, admitted to the interface endpoints; the KMS endpoint's policy is
  *   extended to `kms:Verify` on the signing key.
  * - Identity: its own role (trusts Lambda in this account only, one-hour sessions), every permission
@@ -112,7 +129,11 @@ export interface ModelAdmissionGateProps {
  *   ({@link ModelAdmissionGate.protectApprovedPrefix}).
  * - Operations: optional reserved concurrency, X-Ray tracing, an encrypted log group with retention,
  *   and an SQS dead-letter queue (KMS-encrypted, TLS only) for events that failed every retry; the log
- *   group and queue are retained on stack deletion and update rollback.
+ *   group and queue are retained on stack deletion and update rollback. Both failure paths end in that
+ *   one queue, so one alarm on it covers them: an admission that fails every Lambda retry (2 retries,
+ *   events up to 6 hours old), and an event EventBridge could not hand to the function at all (missing
+ *   permission, function gone, throttled for 24 hours). Both messages carry the EventBridge event as
+ *   their body; EventBridge's add the `RULE_ARN`, `TARGET_ARN` and `ERROR_CODE` attributes.
  * - Copies carry no SSE headers: the models bucket's default encryption (SSE-KMS with its own key)
  *   applies to them.
  */
@@ -198,6 +219,8 @@ export class ModelAdmissionGate extends Construct {
   public readonly deadLetterQueueKey: kms.IKey;
   /** The function's log group. */
   public readonly logGroup: logs.LogGroup;
+  /** The EventBridge rule that triggers the function: `Object Created`, `incoming/…bundle.json`, the models bucket. */
+  public readonly trigger: events.Rule;
 
   constructor(scope: Construct, id: string, props: ModelAdmissionGateProps) {
     super(scope, id);
@@ -331,15 +354,70 @@ export class ModelAdmissionGate extends Construct {
       );
     }
 
-    bucket.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.function), {
-      prefix: INCOMING_PREFIX,
-      suffix: BUNDLE_NAME,
-    });
-    hardenBucketNotificationsHandler(bucket.bucket);
+    this.trigger = this.addTrigger(bucket, deadLetterKey);
 
     ModelAdmissionGate.protectApprovedPrefix(bucket, this.roleArn, {
       taggingPrincipalArns: props.approvedTaggingPrincipalArns,
     });
+  }
+
+  /**
+   * The bucket's events to EventBridge, and the rule that hands `incoming/…bundle.json` creations to the
+   * function, with the dead-letter queue for events it cannot deliver.
+   */
+  private addTrigger(bucket: EncryptedBucket, deadLetterKey: kms.IKey): events.Rule {
+    // The bucket's own CloudFormation property, merged with any other notification configuration; the
+    // same switch GuardDuty Malware Protection for S3 turns on for a bucket it protects (see the helper).
+    enableEventBridgeNotifications(this, bucket.bucket, 'the model admission gate');
+
+    // A name built from the construct path, so the dead-letter key's policy can name the rule by its ARN
+    // without a reference: the rule refers to the queue, the queue to the key, and a key policy referring
+    // to the rule would close the loop (rule -> queue -> key -> rule), which CloudFormation refuses.
+    const ruleName = Names.uniqueResourceName(this, { maxLength: 56, separator: '-' }) + '-trigger';
+    const ruleArn = Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName });
+    const rule = new events.Rule(this, 'Trigger', {
+      ruleName,
+      description: 'Model admission gate: S3 Object Created events under incoming/ ending in bundle.json',
+      eventPattern: {
+        source: [S3_EVENT_SOURCE],
+        detailType: [OBJECT_CREATED_DETAIL_TYPE],
+        detail: {
+          bucket: { name: [bucket.bucketName] },
+          // Prefix AND suffix, as the S3 notification filter had them: EventBridge ORs the matchers listed
+          // for one field, so one wildcard holds both (`*` spans '/'). The key is matched as stored.
+          object: { key: events.Match.wildcard(`${INCOMING_PREFIX}*${BUNDLE_NAME}`) },
+        },
+      },
+    });
+    // The target adds the function's resource policy (events.amazonaws.com, aws:SourceArn = this rule)
+    // and the queue's (sqs:SendMessage for events.amazonaws.com, aws:SourceArn = this rule).
+    // EventBridge retries only its own delivery (the asynchronous Invoke); once Lambda has accepted the
+    // event, the function's retries, event age and dead-letter queue apply, so both end in one queue.
+    rule.addTarget(
+      new targets.LambdaFunction(this.function, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: TRIGGER_RETRY_ATTEMPTS,
+        maxEventAge: TRIGGER_MAX_EVENT_AGE,
+      }),
+    );
+    // SQS asks KMS for the queue's key on EventBridge's behalf when it dead-letters an event.
+    const keyStatement = new iam.PolicyStatement({
+      sid: 'AdmissionTriggerDeadLetters',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: perms.TRIGGER_DEAD_LETTER_KEY,
+      resources: ['*'],
+      conditions: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+    });
+    if (!deadLetterKey.addToResourcePolicy(keyStatement).statementAdded) {
+      Annotations.of(this).addWarningV2(
+        'ztai:admission-dead-letter-key-eventbridge',
+        `deadLetterQueueKey is not defined in this app, so its policy cannot be extended here: its owner must let ` +
+          `events.amazonaws.com use it (${perms.TRIGGER_DEAD_LETTER_KEY.join(', ')}, condition aws:SourceArn = ` +
+          `arn:<partition>:events:<region>:<account>:rule/${ruleName}), or events EventBridge cannot deliver to the ` +
+          'admission function are lost instead of reaching the dead-letter queue',
+      );
+    }
+    return rule;
   }
 
   /** Every permission of the admission role, in its one managed policy. */
@@ -415,36 +493,5 @@ export class ModelAdmissionGate extends Construct {
         `roleName must be 1-64 letters, digits and +=,.@_-, got ${describeValue(props.roleName)}`,
       );
     }
-  }
-}
-
-/**
- * CDK's bucket-notifications function (one per stack, made by `addEventNotification`) sets the bucket's
- * notification configuration while the stack deploys, merging with configurations made outside the
- * stack (GuardDuty's EventBridge switch); its role and policy are not reachable through props. Its
- * trust gets the confused-deputy condition every platform role has; the rest is acknowledged.
- */
-function hardenBucketNotificationsHandler(bucket: s3.Bucket): void {
-  const handler: IConstruct | undefined = Stack.of(bucket).node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
-  const role = handler?.node.tryFindChild('Role');
-  if (role) {
-    (role.node.defaultChild as iam.CfnRole).addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition', {
-      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-    });
-    acknowledgeFinding(
-      role,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'CDK attaches AWSLambdaBasicExecutionRole (its own log group and streams) to the bucket-notifications ' +
-        'function it owns; the platform permissions boundary caps the role, and the function runs only during deployments.',
-    );
-  }
-  const policy = bucket.node.tryFindChild('Notifications')?.node.tryFindChild('HandlerPolicy');
-  if (policy) {
-    acknowledgeFindings(
-      policy,
-      ['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'],
-      'CDK writes this policy for its own bucket-notifications function: s3:PutBucketNotification on this bucket only; ' +
-        'it is not reachable through props, and the permissions boundary caps the role.',
-    );
   }
 }

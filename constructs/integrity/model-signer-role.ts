@@ -1,6 +1,6 @@
-import { Aws, Duration, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { PlatformValidationError, describeValue } from '../private/validation';
@@ -18,6 +18,14 @@ const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 const KEY_PREFIX_PATTERN = /^([A-Za-z0-9!_.'()-]+\/)+$/;
 /** ECR repository name prefixes (the repository names below them are `<prefix>/<name>`). */
 const REPOSITORY_PREFIX_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * An image repository the release role pushes to, by its exact ARN: an `ecr.IRepository`, or the
+ * platform's `ModelImageRepository`.
+ */
+export interface PushRepository extends IConstruct {
+  readonly repositoryArn: string;
+}
 
 export interface ModelSignerRoleProps {
   /**
@@ -52,8 +60,9 @@ export interface ModelSignerRoleProps {
  * the only principal the model-signing key lets call `kms:Sign`.
  *
  * Signing is granted by the signing key's policy, which names the role, so what it may sign is visible
- * on the key. Uploads and image pushes are granted with {@link grantUploadTo} and
- * {@link grantPushToRepositories}, into one customer-managed policy (created on the first grant).
+ * on the key. Uploads and image pushes are granted with {@link grantUploadTo} and {@link grantPushTo}
+ * (or, for repositories not defined in the app, {@link grantPushToRepositories}), into one
+ * customer-managed policy (created on the first grant).
  * It trusts one named principal (a CI role, an OIDC identity), or by default the account root narrowed
  * with an `aws:PrincipalArn` condition to roles under the path `/release/` — create the release
  * pipeline's role there, and keep deployers (CloudFormation execution roles, endpoint operators) out of
@@ -65,6 +74,7 @@ export class ModelSignerRole extends Construct implements iam.IGrantable {
   public readonly roleArn: string;
   /** Where the role's grants go (one customer-managed policy, never an inline policy). */
   public readonly grantPrincipal: ManagedPolicyPrincipal;
+  private registryLoginGranted = false;
 
   constructor(scope: Construct, id: string, props: ModelSignerRoleProps = {}) {
     super(scope, id);
@@ -148,11 +158,56 @@ export class ModelSignerRole extends Construct implements iam.IGrantable {
   }
 
   /**
+   * Let the role push images (`docker push`) to exactly these repositories: `ecr:GetAuthorizationToken`
+   * on `*` (it takes no resource) and, on each repository's own ARN, the push actions
+   * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html lists (statements of
+   * several calls merge into one with the `minimizePolicies` feature flag). No wildcard resource but the
+   * registry login. The repositories must admit the role too (`ModelImageRepository.grantPush` names it
+   * in the repository policy).
+   *
+   * A repository defined in the app must be in this role's stack: a policy here naming a repository of
+   * another stack would make this stack depend on that one. Import such a repository into this stack by
+   * name (`ecr.Repository.fromRepositoryName`), or use {@link grantPushToRepositories}.
+   */
+  public grantPushTo(...repositories: PushRepository[]): iam.Grant {
+    if (repositories.length === 0) return iam.Grant.drop(this, 'push to no repository');
+    const stack = Stack.of(this);
+    for (const repository of repositories) {
+      const arn = repository.repositoryArn;
+      if (Stack.of(repository) !== stack) {
+        throw new PlatformValidationError(
+          this,
+          `grantPushTo: ${repository.node.path} is in stack ${Stack.of(repository).stackName}, not ${stack.stackName}: ` +
+            'import it into this stack by name (ecr.Repository.fromRepositoryName), or grant by name prefix (grantPushToRepositories)',
+        );
+      }
+      if (
+        !Token.isUnresolved(arn) &&
+        (arn.includes('*') || !/^arn:[a-z-]+:ecr:[a-z0-9-]+:\d{12}:repository\/./.test(arn))
+      ) {
+        throw new PlatformValidationError(
+          this,
+          `grantPushTo: ${repository.node.path} must have an exact ECR repository ARN, without wildcards, got ${describeValue(arn)}`,
+        );
+      }
+    }
+    this.grantRegistryLogin();
+    return iam.Grant.addToPrincipal({
+      grantee: this,
+      actions: perms.RELEASE_ECR_PUSH,
+      resourceArns: repositories.map((r) => r.repositoryArn),
+    });
+  }
+
+  /**
    * Let the role push images (`docker push`) to every ECR repository of this account and region whose
    * name starts with `<repositoryNamePrefix>/`: `ecr:GetAuthorizationToken` on `*` (it takes no resource)
    * and, on `arn:<partition>:ecr:<region>:<account>:repository/<repositoryNamePrefix>/*`, the push actions
    * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html lists. The repositories
    * must admit the role too (their policies deny everyone not named).
+   *
+   * The wildcard covers repositories made later, outside the app; for repositories the app defines,
+   * {@link grantPushTo} names each exactly.
    */
   public grantPushToRepositories(repositoryNamePrefix: string): iam.Grant {
     if (
@@ -166,26 +221,32 @@ export class ModelSignerRole extends Construct implements iam.IGrantable {
       );
     }
     const repositories = `arn:${Aws.PARTITION}:ecr:${Aws.REGION}:${Aws.ACCOUNT_ID}:repository/${repositoryNamePrefix}/*`;
-    iam.Grant.addToPrincipal({ grantee: this, actions: perms.RELEASE_ECR_AUTH, resourceArns: ['*'] });
+    this.grantRegistryLogin();
     const grant = iam.Grant.addToPrincipal({
       grantee: this,
       actions: perms.RELEASE_ECR_PUSH,
       resourceArns: [repositories],
     });
-    const policy = this.policyResource();
     acknowledgeWildcardResource(
-      policy,
-      '*',
-      'ecr:GetAuthorizationToken only: it takes no resource (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html); ' +
-        'the token admits nothing a repository policy and the push grant do not.',
-    );
-    acknowledgeWildcardResource(
-      policy,
+      this.policyResource(),
       repositories,
       `The release role pushes the model-server image of each workload; the workload repositories are named ` +
         `'${repositoryNamePrefix}/<workload>' and created with the workloads, so they are named by this prefix.`,
     );
     return grant;
+  }
+
+  /** `ecr:GetAuthorizationToken`, which takes no resource: once, whichever push grant comes first. */
+  private grantRegistryLogin(): void {
+    if (this.registryLoginGranted) return;
+    this.registryLoginGranted = true;
+    iam.Grant.addToPrincipal({ grantee: this, actions: perms.RELEASE_ECR_AUTH, resourceArns: ['*'] });
+    acknowledgeWildcardResource(
+      this.policyResource(),
+      '*',
+      'ecr:GetAuthorizationToken only: it takes no resource (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html); ' +
+        'the token admits nothing a repository policy and the push grant do not.',
+    );
   }
 
   /** The managed policy holding the grants (made by the first grant). */

@@ -46,6 +46,13 @@ export const INCOMING_PREFIX = 'incoming/';
 export const APPROVED_PREFIX = 'approved/';
 export const REJECTED_PREFIX = 'rejected/';
 export const BUNDLE_NAME = 'bundle.json';
+/**
+ * The events that trigger the gate: S3's "Object Created" events, as S3 sends them to EventBridge
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html). Their object key is the key as
+ * stored, not URL-encoded as in S3 event notifications.
+ */
+export const S3_EVENT_SOURCE = 'aws.s3';
+export const OBJECT_CREATED_DETAIL_TYPE = 'Object Created';
 export const FILES_DIR = 'files';
 export const METRIC_NAMESPACE = 'ZeroTrustAI/ModelAdmission';
 export const REJECTED_METRIC = 'AdmissionRejected';

@@ -1,33 +1,50 @@
 /**
- * Lambda entry point of the model admission gate: S3 "object created" notifications for the models
- * bucket in, {@link admit} for each record. All logic is in ./admission.ts (layout, checks, records).
+ * Lambda entry point of the model admission gate: one S3 "Object Created" event for the models bucket,
+ * as EventBridge delivers it (the gate's rule matches `incoming/*bundle.json`), in; {@link admit} for
+ * its object. All logic is in ./admission.ts (layout, checks, records).
+ *
+ * The event's `detail.object.key` is the object key as stored: EventBridge events do not URL-encode it
+ * (S3 event notifications did, with `+` for a space), so it is used as it is, never decoded.
  *
  * Environment:
- * - `MODELS_BUCKET`: the models bucket; records for any other bucket are refused.
+ * - `MODELS_BUCKET`: the models bucket; events for any other bucket are refused.
  * - `SIGNING_KEY_ARN`: the KMS signing key; bundles are verified with kms:Verify against it.
  * - `REQUIRE_SUBJECT`: `true` to refuse bundles signed without `--subject` (default `false`).
  *
  * Writes name no SSE headers: the models bucket's default encryption (SSE-KMS, its own key) applies.
  *
- * If any record fails for an infrastructure reason, the invocation fails after all records are
- * handled, so Lambda's retry and failure destination apply; re-admitting an approved version is a no-op.
+ * An admission that fails for an infrastructure reason fails the invocation, so Lambda's retries and
+ * dead-letter queue apply; re-admitting an approved version is a no-op. Anything but an S3 Object
+ * Created event for the models bucket (including the `Records` shape of S3 event notifications, which
+ * no longer trigger the gate) is logged and ignored.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { KmsVerifier } from '../../../tools/ztai-model/kms';
-import { AdmissionConfig, AdmissionOutcome, admit } from './admission';
+import { AdmissionConfig, AdmissionOutcome, OBJECT_CREATED_DETAIL_TYPE, S3_EVENT_SOURCE, admit } from './admission';
 import { S3AdmissionStore } from './s3-store';
 
-/** The parts of an S3 event notification the gate reads. */
-export interface S3NotificationEvent {
-  readonly Records?: readonly {
-    readonly eventSource?: string;
-    readonly eventName?: string;
-    readonly s3: {
-      readonly bucket: { readonly name: string };
-      readonly object: { readonly key: string; readonly versionId?: string };
+/**
+ * The parts of an S3 "Object Created" event, as EventBridge delivers it, that the gate reads
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html). Everything is optional:
+ * whatever invokes the function, the handler checks the shape before it trusts it.
+ */
+export interface S3ObjectCreatedEvent {
+  readonly source?: string;
+  readonly 'detail-type'?: string;
+  readonly detail?: {
+    readonly bucket?: { readonly name?: string };
+    readonly object?: {
+      /** The object key as stored (not URL-encoded). */
+      readonly key?: string;
+      readonly size?: number;
+      readonly etag?: string;
+      /** Absent for an unversioned bucket. */
+      readonly 'version-id'?: string;
     };
-  }[];
+    /** The API that created the object (PutObject, CopyObject, CompleteMultipartUpload). */
+    readonly reason?: string;
+  };
 }
 
 /** Gate configuration plus the bucket it serves. */
@@ -52,49 +69,40 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
   };
 }
 
-/** S3 event keys are URL-encoded with `+` for spaces. */
-export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' '));
-}
-
 /** A handler over the given configuration (made on first use). */
 export function createHandler(getConfig: () => HandlerConfig) {
-  return async (event: S3NotificationEvent): Promise<AdmissionOutcome[]> => {
+  return async (event: S3ObjectCreatedEvent): Promise<AdmissionOutcome> => {
     const config = getConfig();
     const log = config.log ?? ((line: string) => console.log(line));
-    const outcomes: AdmissionOutcome[] = [];
-    let failure: unknown;
-    for (const record of event.Records ?? []) {
-      const rawKey = record.s3.object.key;
-      if (record.s3.bucket.name !== config.bucket || !record.eventName?.startsWith('ObjectCreated:')) {
-        const why = `not an object-created event for ${config.bucket}`;
-        log(
-          JSON.stringify({
-            level: 'warn',
-            outcome: 'ignored',
-            bucket: record.s3.bucket.name,
-            event: record.eventName,
-            key: rawKey,
-            why,
-          }),
-        );
-        outcomes.push({ outcome: 'ignored', key: rawKey, why });
-        continue;
-      }
-      let key: string;
-      try {
-        key = decodeS3Key(rawKey);
-      } catch {
-        key = rawKey; // not valid percent-encoding: admit() refuses it as outside the layout or malformed
-      }
-      try {
-        outcomes.push(await admit(key, record.s3.object.versionId, config));
-      } catch (err) {
-        failure ??= err;
-      }
+    const detail = event?.detail;
+    const bucket = detail?.bucket?.name;
+    const key = detail?.object?.key;
+    const versionId = detail?.object?.['version-id'];
+    if (
+      event?.source !== S3_EVENT_SOURCE ||
+      event['detail-type'] !== OBJECT_CREATED_DETAIL_TYPE ||
+      bucket !== config.bucket ||
+      typeof key !== 'string' ||
+      key === '' ||
+      (versionId !== undefined && typeof versionId !== 'string')
+    ) {
+      const why = `not an S3 ${OBJECT_CREATED_DETAIL_TYPE} event for ${config.bucket}`;
+      log(
+        JSON.stringify({
+          level: 'warn',
+          outcome: 'ignored',
+          source: event?.source,
+          detailType: event?.['detail-type'],
+          bucket,
+          key,
+          why,
+        }),
+      );
+      return { outcome: 'ignored', key: typeof key === 'string' ? key : '', why };
     }
-    if (failure !== undefined) throw failure;
-    return outcomes;
+    // The key as stored: EventBridge does not URL-encode it, so decoding it here would corrupt keys
+    // holding '+' or '%' (a version '1.0+2' would become '1.0 2').
+    return admit(key, versionId, config);
   };
 }
 

@@ -13,7 +13,11 @@ import {
   admit,
   parseKey,
 } from '../../../constructs/integrity/admission/admission';
-import { configFromEnvironment, createHandler, decodeS3Key } from '../../../constructs/integrity/admission/handler';
+import {
+  configFromEnvironment,
+  createHandler,
+  S3ObjectCreatedEvent,
+} from '../../../constructs/integrity/admission/handler';
 import { Bundle, serializeBundle } from '../../../tools/ztai-model/bundle';
 import { KmsSigner, KmsVerifier } from '../../../tools/ztai-model/kms';
 import { ManifestSubject } from '../../../tools/ztai-model/manifest';
@@ -509,23 +513,58 @@ describe('admit', () => {
 });
 
 describe('handler', () => {
-  const event = (key: string, extra: { bucket?: string; eventName?: string; versionId?: string } = {}) => ({
-    Records: [
-      {
-        eventSource: 'aws:s3',
-        eventName: extra.eventName ?? 'ObjectCreated:Put',
-        s3: { bucket: { name: extra.bucket ?? 'models-bucket' }, object: { key, versionId: extra.versionId } },
+  /**
+   * An S3 "Object Created" event as EventBridge delivers it to the function: the shape of
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html, with the key as stored.
+   */
+  const event = (
+    key: string,
+    extra: { bucket?: string; detailType?: string; source?: string; versionId?: string; size?: number } = {},
+  ): S3ObjectCreatedEvent => {
+    const bucket = extra.bucket ?? 'models-bucket';
+    return {
+      version: '0',
+      id: '17793124-05d4-b198-2fde-7ededc63b103',
+      'detail-type': extra.detailType ?? 'Object Created',
+      source: extra.source ?? 'aws.s3',
+      account: '111122223333',
+      time: '2025-03-04T05:06:07Z',
+      region: 'eu-west-1',
+      resources: [`arn:aws:s3:::${bucket}`],
+      detail: {
+        version: '0',
+        bucket: { name: bucket },
+        object: {
+          key,
+          size: extra.size ?? 1234,
+          etag: 'b1946ac92492d2347c6235b4d2611184',
+          ...(extra.versionId === undefined ? {} : { 'version-id': extra.versionId }),
+          sequencer: '00617F08299329D189',
+        },
+        'request-id': 'N4N7GDK58NMKJ12R',
+        requester: '111122223333',
+        'source-ip-address': '10.0.1.5',
+        reason: 'PutObject',
       },
-    ],
-  });
-
-  test('decodes S3 event keys (+ is a space, %XX an escaped byte)', () => {
-    expect(decodeS3Key('incoming/fraud/my+model/1.0%2B2/files/caf%C3%A9.txt')).toBe(
-      'incoming/fraud/my model/1.0+2/files/café.txt',
-    );
-  });
+    } as S3ObjectCreatedEvent;
+  };
 
   test('admits the bundle named by the event, at the event version', async () => {
+    const bucket = new MemoryBucket();
+    const versionId = upload(bucket, await signFiles(MODEL_FILES, signingKey));
+    upload(bucket, '{"not":"this version"}', {}); // a later version of the bundle
+    const { config } = gate(bucket);
+    const handler = createHandler(() => ({ ...config, bucket: 'models-bucket' }));
+    expect(await handler(event(BUNDLE_KEY, { versionId }))).toMatchObject({
+      outcome: 'approved',
+      location: { workload: 'fraud', model: 'scorer', version: '1.0.0' },
+    });
+    expect(bucket.keys('approved/fraud/scorer/1.0.0/bundle.json')).toHaveLength(1);
+  });
+
+  test("uses the key as stored, never URL-decoded: '+' stays '+', '%2B' stays '%2B'", async () => {
+    // S3 event notifications wrote this key as 'incoming/fraud/scorer/1.0%2B2/bundle.json' and a space
+    // as '+'; EventBridge writes it as it is. Decoding it as before would admit version '1.0 2'.
     const bucket = new MemoryBucket();
     const versionId = upload(
       bucket,
@@ -533,42 +572,75 @@ describe('handler', () => {
       MODEL_FILES,
       'incoming/fraud/scorer/1.0+2/',
     );
-    upload(bucket, '{"not":"this version"}', {}, 'incoming/fraud/scorer/1.0+2/'); // a later version of the bundle
     const { config } = gate(bucket);
     const handler = createHandler(() => ({ ...config, bucket: 'models-bucket' }));
-    const outcomes = await handler(event('incoming/fraud/scorer/1.0%2B2/bundle.json', { versionId }));
-    expect(outcomes).toMatchObject([{ outcome: 'approved', location: { version: '1.0+2' } }]);
+    expect(await handler(event('incoming/fraud/scorer/1.0+2/bundle.json', { versionId }))).toMatchObject({
+      outcome: 'approved',
+      location: { version: '1.0+2' },
+    });
+    expect(bucket.keys('approved/')).toContain('approved/fraud/scorer/1.0+2/bundle.json');
+    expect(bucket.keys('approved/').some((k) => k.includes('1.0 2'))).toBe(false);
+
+    // A key with spaces, '%' and non-ASCII: outside the layout, refused, and recorded under the exact key.
+    const odd = 'incoming/fraud/my model/100%2B café/bundle.json';
+    const refused = await handler(event(odd));
+    expect(refused).toMatchObject({ outcome: 'rejected', reason: 'refused-key' });
+    const record = `rejected/_refused/${createHash('sha256').update(odd).digest('hex')}.json`;
+    expect(bucket.keys('rejected/')).toEqual([record]);
+    expect(JSON.parse(bucket.text(record) as string)).toMatchObject({ key: odd });
   });
 
-  test('ignores other buckets and other event types', async () => {
+  test('the bundle is read at the key in the event, not a decoded one', async () => {
     const bucket = new MemoryBucket();
+    const reads: string[] = [];
+    bucket.onGet = (key) => reads.push(key);
+    upload(bucket, await signFiles(MODEL_FILES, signingKey), MODEL_FILES, 'incoming/fraud/scorer/1.0+2/');
+    const { config } = gate(bucket);
+    const handler = createHandler(() => ({ ...config, bucket: 'models-bucket' }));
+    await handler(event('incoming/fraud/scorer/1.0+2/bundle.json'));
+    expect(reads[0]).toBe('incoming/fraud/scorer/1.0+2/bundle.json');
+  });
+
+  test.each([
+    ['another bucket', event(BUNDLE_KEY, { bucket: 'elsewhere' })],
+    ['another detail type', event(BUNDLE_KEY, { detailType: 'Object Deleted' })],
+    ['another source', event(BUNDLE_KEY, { source: 'custom.uploader' })],
+    ['no key', { ...event(BUNDLE_KEY), detail: { bucket: { name: 'models-bucket' } } }],
+    [
+      'an S3 event notification (Records), which no longer triggers the gate',
+      {
+        Records: [
+          {
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: 'models-bucket' }, object: { key: BUNDLE_KEY } },
+          },
+        ],
+      } as S3ObjectCreatedEvent,
+    ],
+  ])('ignores %s, with a warning and no write', async (_what, e) => {
+    const bucket = new MemoryBucket();
+    upload(bucket, await signFiles(MODEL_FILES, signingKey));
     const { config, logs } = gate(bucket);
     const handler = createHandler(() => ({ ...config, bucket: 'models-bucket' }));
-    expect(await handler(event(BUNDLE_KEY, { bucket: 'elsewhere' }))).toMatchObject([{ outcome: 'ignored' }]);
-    expect(await handler(event(BUNDLE_KEY, { eventName: 'ObjectRemoved:Delete' }))).toMatchObject([
-      { outcome: 'ignored' },
-    ]);
+    expect(await handler(e)).toMatchObject({
+      outcome: 'ignored',
+      why: 'not an S3 Object Created event for models-bucket',
+    });
     expect(bucket.writes).toEqual([]);
-    expect(logs().map((l) => l.level)).toEqual(['warn', 'warn']);
+    expect(logs()).toEqual([expect.objectContaining({ level: 'warn', outcome: 'ignored' })]);
   });
 
-  test('handles every record, then fails the invocation if one failed for an infrastructure reason', async () => {
+  test('fails the invocation when the admission fails for an infrastructure reason (so Lambda retries)', async () => {
     const bucket = new MemoryBucket();
-    const good = upload(bucket, await signFiles(MODEL_FILES, signingKey), MODEL_FILES, 'incoming/fraud/good/1/');
-    upload(bucket, await signFiles(MODEL_FILES, signingKey), MODEL_FILES, 'incoming/fraud/bad/1/');
+    const versionId = upload(bucket, await signFiles(MODEL_FILES, signingKey));
     const failing: AdmissionStore = Object.assign(Object.create(bucket), {
-      copyObject: (source: ObjectVersion, dest: string) =>
-        dest.includes('/bad/') ? Promise.reject(new Error('SlowDown')) : bucket.copyObject(source, dest),
+      copyObject: () => Promise.reject(new Error('SlowDown')),
     });
     const { config } = gate(bucket, { store: failing });
     const handler = createHandler(() => ({ ...config, bucket: 'models-bucket' }));
-    const records = [
-      ...event('incoming/fraud/bad/1/bundle.json').Records,
-      ...event('incoming/fraud/good/1/bundle.json', { versionId: good }).Records,
-    ];
-    await expect(handler({ Records: records })).rejects.toThrow('SlowDown');
-    expect(bucket.keys('approved/fraud/good/1/bundle.json')).toHaveLength(1);
-    expect(bucket.keys('approved/fraud/bad/')).toEqual([]);
+    await expect(handler(event(BUNDLE_KEY, { versionId }))).rejects.toThrow('SlowDown');
+    expect(bucket.keys('approved/')).toEqual([]);
   });
 
   test('configFromEnvironment names a missing or bad variable', () => {

@@ -57,20 +57,57 @@ describe('addModelIntegrity in the reference app', () => {
     }
   });
 
-  test('adds 18 acknowledgements, each on a model-integrity construct or the boundary it raises', () => {
-    const acks = report.pluginReports
-      .flatMap((p: any) => p.suppressedViolations ?? [])
-      .filter((a: any) =>
-        /ModelAdmission|ModelSign|BucketNotificationsHandler|Notifications\/HandlerPolicy|PermissionsBoundary.*(approved|key\/\*)/.test(
-          `${a.acknowledgedAt} ${a.acknowledgedId}`,
-        ),
-      );
+  test('adds 13 acknowledgements, each on a model-integrity construct or the boundary it raises', () => {
+    const all = report.pluginReports.flatMap((p: any) => p.suppressedViolations ?? []);
+    const acks = all.filter((a: any) =>
+      /ModelAdmission|ModelSign|PermissionsBoundary.*(approved|key\/\*)/.test(
+        `${a.acknowledgedAt} ${a.acknowledgedId}`,
+      ),
+    );
     const distinct = new Set(acks.map((a: any) => `${a.acknowledgedId}@${a.acknowledgedAt}`));
-    expect(distinct.size).toBe(18);
+    expect(distinct.size).toBe(13);
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
+    // The trigger is EventBridge: CDK's bucket-notifications function and its acknowledgements are gone.
+    expect(
+      all.filter((a: any) => /BucketNotificationsHandler|Notifications\/HandlerPolicy/.test(a.acknowledgedAt)),
+    ).toEqual([]);
   });
 
-  test('the release role’s wildcards (incoming/ objects, ECR login, the workload repositories) and the opt-in concurrency are acknowledged on exactly their constructs', () => {
+  test('the gate is triggered through EventBridge: the models bucket’s own switch, a rule, no custom resource', () => {
+    expect(resources(platform, 'Custom::S3BucketNotifications')).toEqual([]);
+    expect(Object.keys(platform.Resources).filter((id) => id.startsWith('BucketNotificationsHandler'))).toEqual([]);
+    const [[modelsBucket, bucket]] = resources(platform, 'AWS::S3::Bucket').filter(([id]) =>
+      id.startsWith('ModelsBucket'),
+    );
+    expect(bucket.Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    const rules = resources(platform, 'AWS::Events::Rule').filter(([id]) => id.startsWith('ModelAdmissionTrigger'));
+    expect(rules).toHaveLength(1);
+    const [[ruleId, rule]] = rules;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [{ Ref: modelsBucket }] }, object: { key: [{ wildcard: 'incoming/*bundle.json' }] } },
+    });
+    const [[functionId]] = resources(platform, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('ModelAdmissionFunction'),
+    );
+    expect(
+      resources(platform, 'AWS::Lambda::Permission')
+        .map(([, r]) => r.Properties)
+        .filter((p) => p.FunctionName['Fn::GetAtt']?.[0] === functionId),
+    ).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      },
+    ]);
+  });
+
+  test('the release role’s wildcards (incoming/ objects, ECR login) and the opt-in concurrency are acknowledged on exactly their constructs', () => {
     const acks = new Set(
       report.pluginReports
         .flatMap((p: any) => p.suppressedViolations ?? [])
@@ -82,7 +119,6 @@ describe('addModelIntegrity in the reference app', () => {
       [
         `AwsSolutions::AwsSolutions-IAM5[Resource::<${modelsBucket}.Arn>/incoming/*] @ ztai-platform/ModelSigner/Policy/Resource`,
         'AwsSolutions::AwsSolutions-IAM5[Resource::*] @ ztai-platform/ModelSigner/Policy/Resource',
-        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/ztai-platform/*] @ ztai-platform/ModelSigner/Policy/Resource',
         'HIPAA.Security::HIPAA.Security-LambdaConcurrency @ ztai-platform/ModelAdmission/Function',
         'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency @ ztai-platform/ModelAdmission/Function',
       ].sort(),

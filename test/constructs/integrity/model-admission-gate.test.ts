@@ -7,11 +7,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PlatformEndpoint } from '../../../constructs';
 import { ADMISSION_ROLE_PATH, ModelAdmissionGate, ModelAdmissionGateProps } from '../../../constructs/integrity';
 import * as perms from '../../../constructs/integrity/integrity-perms';
+import { enableEventBridgeNotifications } from '../../../constructs/integrity/private/bucket-events';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { IntegrityFixture, integrityFixture, statementsWith } from './fixtures';
 
@@ -92,36 +96,193 @@ describe('ModelAdmissionGate', () => {
     }
   });
 
-  test('is triggered by ObjectCreated on incoming/…bundle.json of the models bucket only', () => {
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      BucketName: { Ref: logicalId(f.stack, f.modelsBucket.bucket) },
-      NotificationConfiguration: {
-        LambdaFunctionConfigurations: [
+  describe('trigger: the bucket’s events through EventBridge, no bucket-notifications custom resource', () => {
+    const ruleId = () => logicalId(f.stack, f.gate.trigger);
+    const ruleName = () => template.toJSON().Resources[ruleId()].Properties.Name as string;
+
+    test('the models bucket sends its events to EventBridge with its own CloudFormation property', () => {
+      const bucket = template.toJSON().Resources[logicalId(f.stack, f.modelsBucket.bucket)];
+      expect(bucket.Properties.NotificationConfiguration).toEqual({
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      });
+    });
+
+    test('no CDK bucket-notifications custom resource, function, role or inline policy is left in the stack', () => {
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+      const ids = Object.keys(template.toJSON().Resources);
+      expect(ids.filter((id) => /BucketNotificationsHandler|NotificationsHandlerPolicy/.test(id))).toEqual([]);
+      expect(f.stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834')).toBeUndefined();
+      expect(f.modelsBucket.bucket.node.tryFindChild('Notifications')).toBeUndefined();
+      // The only functions: the gate and the VPC's default-security-group provider.
+      const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(2);
+      expect(functions).toEqual(
+        expect.arrayContaining([
+          logicalId(f.stack, f.gate.function),
+          expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderHandler/),
+        ]),
+      );
+      template.resourceCountIs('AWS::IAM::Policy', 0);
+    });
+
+    test('the rule matches Object Created events of the models bucket under incoming/ ending in bundle.json', () => {
+      expect(template.toJSON().Resources[ruleId()].Properties).toEqual({
+        Name: ruleName(),
+        Description: expect.stringContaining('incoming/'),
+        State: 'ENABLED',
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {
+            bucket: { name: [{ Ref: logicalId(f.stack, f.modelsBucket.bucket) }] },
+            object: { key: [{ wildcard: 'incoming/*bundle.json' }] },
+          },
+        },
+        Targets: [
           {
-            Events: ['s3:ObjectCreated:*'],
-            Filter: {
-              Key: {
-                FilterRules: Match.arrayWith([{ Name: 'prefix', Value: 'incoming/' }]),
-              },
-            },
-            LambdaFunctionArn: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.function), 'Arn'] },
+            Id: 'Target0',
+            Arn: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.function), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueue), 'Arn'] } },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
           },
         ],
-      },
+      });
+      // On the default bus (no EventBusName), with a name built from the construct path.
+      expect(ruleName()).toMatch(/^Test-Gate-[0-9A-F]{8}-trigger$/);
+      expect(ruleName().length).toBeLessThanOrEqual(64);
     });
-    const [notification] = Object.values(template.findResources('Custom::S3BucketNotifications'));
-    const [config] = notification.Properties.NotificationConfiguration.LambdaFunctionConfigurations;
-    expect(config.Filter.Key.FilterRules).toEqual(
-      expect.arrayContaining([
-        { Name: 'prefix', Value: 'incoming/' },
-        { Name: 'suffix', Value: 'bundle.json' },
-      ]),
-    );
-    expect(config.Filter.Key.FilterRules).toHaveLength(2);
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Principal: 's3.amazonaws.com',
-      SourceAccount: { Ref: 'AWS::AccountId' },
-      SourceArn: { 'Fn::GetAtt': [logicalId(f.stack, f.modelsBucket.bucket), 'Arn'] },
+
+    test('the function’s resource policy admits events.amazonaws.com for this rule only; S3 is no longer admitted', () => {
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+      expect(permissions.map((p) => p.Properties)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.function), 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [ruleId(), 'Arn'] },
+        },
+      ]);
+    });
+
+    test('EventBridge may dead-letter to the gate’s queue (for this rule only) and use its key (for this rule only)', () => {
+      const queue = logicalId(f.stack, f.gate.deadLetterQueue);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            {
+              Sid: Match.stringLikeRegexp('^AllowEventRule'),
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId(), 'Arn'] } } },
+            },
+          ],
+        },
+      });
+      const key = template.toJSON().Resources[logicalId(f.stack, f.gate.deadLetterQueueKey as kms.Key)];
+      const statement = key.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === 'AdmissionTriggerDeadLetters');
+      expect(statement).toEqual({
+        Sid: 'AdmissionTriggerDeadLetters',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: [...perms.TRIGGER_DEAD_LETTER_KEY].sort(),
+        Resource: '*',
+        // By the rule's name, not a reference: the rule refers to the queue and the queue to the key.
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':events:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  `:rule/${ruleName()}`,
+                ],
+              ],
+            },
+          },
+        },
+      });
+      expect(JSON.stringify(key)).not.toContain(ruleId());
+    });
+
+    test.each([
+      ['before', true],
+      ['after', false],
+    ])('an existing notification configuration of the bucket, set %s the gate, is kept', (_when, before) => {
+      const f2 = integrityFixture();
+      const cfn = f2.modelsBucket.bucket.node.defaultChild as s3.CfnBucket;
+      const setOthers = () => {
+        cfn.notificationConfiguration = {
+          topicConfigurations: [{ event: 's3:ObjectRemoved:*', topic: 'arn:aws:sns:eu-west-1:111122223333:deletes' }],
+        };
+      };
+      if (before) setOthers();
+      new ModelAdmissionGate(f2.stack, 'Gate', {
+        modelsBucket: f2.modelsBucket,
+        signingKey: f2.signingKey,
+        network: f2.network,
+        logsKey: f2.keys.logs.key,
+      });
+      if (!before) setOthers();
+      const bucket = Template.fromStack(f2.stack).toJSON().Resources[logicalId(f2.stack, f2.modelsBucket.bucket)];
+      expect(bucket.Properties.NotificationConfiguration).toEqual({
+        TopicConfigurations: [{ Event: 's3:ObjectRemoved:*', Topic: 'arn:aws:sns:eu-west-1:111122223333:deletes' }],
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      });
+    });
+
+    test('an imported bucket cannot be switched here: a warning names what its owner must turn on', () => {
+      const stack = new Stack();
+      const imported = s3.Bucket.fromBucketName(stack, 'Imported', 'someone-elses-models');
+      expect(enableEventBridgeNotifications(stack, imported, 'the model admission gate')).toBe(false);
+      Template.fromStack(stack).resourceCountIs('AWS::S3::Bucket', 0);
+      Annotations.fromStack(stack).hasWarning(
+        '/Default',
+        Match.stringLikeRegexp(
+          'Imported is not defined in this app.*"Send notifications to Amazon EventBridge".*' +
+            'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled: true.*the model admission gate never runs',
+        ),
+      );
+      const other = new Stack();
+      const owned = new s3.Bucket(other, 'Owned');
+      expect(enableEventBridgeNotifications(other, owned, 'x')).toBe(true);
+      Annotations.fromStack(other).hasNoWarning('*', Match.anyValue());
+      Template.fromStack(other).hasResourceProperties('AWS::S3::Bucket', {
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      });
+    });
+
+    test('a dead-letter key not defined in this app: a warning names the key-policy statement its owner must add', () => {
+      const imported = gateFixture({
+        deadLetterQueueKey: kms.Key.fromKeyArn(
+          new Stack(),
+          'Key',
+          'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ),
+      });
+      Annotations.fromStack(imported.stack).hasWarning(
+        '/Test/Gate',
+        Match.stringLikeRegexp(
+          'deadLetterQueueKey is not defined in this app.*events.amazonaws.com.*kms:GenerateDataKey, kms:Decrypt.*' +
+            'rule/Test-Gate-[0-9A-F]{8}-trigger',
+        ),
+      );
+    });
+
+    test('negative control: without the rule’s dead-letter queue, Serverless-EventBusDLQ fires', () => {
+      const weak = gateFixture();
+      const rule = weak.gate.trigger.node.defaultChild as events.CfnRule;
+      rule.addPropertyDeletionOverride('Targets.0.DeadLetterConfig');
+      (rule as any).targets = [{ id: 'Target0', arn: weak.gate.function.functionArn }];
+      expect(nagFindings(weak.stack).map((x) => x.rule)).toContain('Serverless-EventBusDLQ');
     });
   });
 
@@ -278,7 +439,9 @@ describe('ModelAdmissionGate', () => {
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
-        Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       },
     });
     template.hasResource('AWS::Logs::LogGroup', {
@@ -289,18 +452,6 @@ describe('ModelAdmissionGate', () => {
       DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
-  });
-
-  test('the CDK bucket-notifications function’s role trusts Lambda in this account only', () => {
-    const roles = template.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] } },
-    });
-    for (const r of Object.values(roles)) {
-      expect(r.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
-        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-      });
-    }
-    expect(Object.keys(roles).some((id) => id.startsWith('BucketNotificationsHandler'))).toBe(true);
   });
 
   test('the cdk-nag packs find nothing unacknowledged', () => {

@@ -6,8 +6,9 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EncryptedBucket, PlatformKeys } from '../../../constructs';
+import { EncryptedBucket, ModelImageRepository, PlatformKeys } from '../../../constructs';
 import { ModelSignerRole, ModelSigningKey } from '../../../constructs/integrity';
 import * as perms from '../../../constructs/integrity/integrity-perms';
 import { ACCOUNT, CfnResolver, Decision, evaluate, RoleUnderTest, roleUnderTest } from '../../helpers/iam-eval';
@@ -426,6 +427,97 @@ describe('ModelSignerRole', () => {
         );
       },
     );
+
+    describe('grantPushTo: exact repositories known at synth, no wildcard but the registry login', () => {
+      function exactStack() {
+        const { app, stack } = newStack();
+        const keys = new PlatformKeys(stack, 'Keys');
+        const signer = new ModelSignerRole(stack, 'Signer', {
+          roleName: 'ztai-model-release',
+          path: '/ztai/model-signer/',
+        });
+        const repo = (name: string) =>
+          new ModelImageRepository(stack, name, {
+            encryptionKey: keys.models.key,
+            repositoryName: `ztai-platform/${name}`,
+          });
+        const fraud = repo('fraud');
+        const chat = repo('chat');
+        // As lib/workloads/compute.ts does: the repository policy names the role, imported by its ARN.
+        const reference = iam.Role.fromRoleArn(stack, 'ReleaseRoleRef', signer.roleArn, { mutable: false });
+        fraud.grantPush(reference);
+        chat.grantPush(reference);
+        signer.grantPushTo(fraud);
+        signer.grantPushTo(chat); // a second call: one push statement, both repositories
+        return { app, stack, signer, fraud, chat };
+      }
+
+      test('the push actions on exactly the repositories’ ARNs, in one statement; the login on *', () => {
+        const { stack, signer, fraud, chat } = exactStack();
+        const template = Template.fromStack(stack);
+        template.resourceCountIs('AWS::IAM::Policy', 0);
+        const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+          Properties: { Roles: [{ Ref: stack.getLogicalId(signer.role.node.defaultChild as iam.CfnRole) }] },
+        });
+        const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement;
+        const arn = (r: ModelImageRepository) => ({
+          'Fn::GetAtt': [stack.getLogicalId(r.repository.node.defaultChild as ecr.CfnRepository), 'Arn'],
+        });
+        expect(statements).toEqual([
+          { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: [...perms.RELEASE_ECR_PUSH].sort(),
+            Resource: expect.arrayContaining([arn(fraud), arn(chat)]),
+          },
+        ]);
+        expect(statements[1].Resource).toHaveLength(2);
+        expect(JSON.stringify(statements)).not.toContain('repository/');
+      });
+
+      test('only the registry login is acknowledged; the nag packs find nothing on the role', () => {
+        const { stack, signer } = exactStack();
+        expect(describeFindings(nagFindings(stack).filter((f) => f.path.includes('Signer')))).toBe('');
+        const acknowledged = signer.grantPrincipal
+          .policy!.node.defaultChild!.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+          .flatMap((m) => Object.keys(m.data as object));
+        expect(acknowledged).toEqual(['AwsSolutions::AwsSolutions-IAM5[Resource::*]']);
+      });
+
+      test('a repository imported into the role’s stack by name is named by its name-built ARN', () => {
+        const { stack } = newStack();
+        const signer = new ModelSignerRole(stack, 'Signer');
+        signer.grantPushTo(ecr.Repository.fromRepositoryName(stack, 'Repo', 'ztai-platform/fraud'));
+        const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
+        expect(JSON.stringify(policy.Properties.PolicyDocument.Statement[1].Resource)).toContain(
+          ':repository/ztai-platform/fraud',
+        );
+      });
+
+      test('no repository: no grant and no policy at all', () => {
+        const { stack } = newStack();
+        const signer = new ModelSignerRole(stack, 'Signer');
+        signer.grantPushTo();
+        Template.fromStack(stack).resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+      });
+
+      test('a repository of another stack, or an ARN with a wildcard, is refused', () => {
+        const { app, stack } = newStack();
+        const signer = new ModelSignerRole(stack, 'Signer');
+        const other = new Stack(app, 'Other');
+        const keys = new PlatformKeys(other, 'Keys');
+        const elsewhere = new ModelImageRepository(other, 'Repo', { encryptionKey: keys.models.key });
+        expect(() => signer.grantPushTo(elsewhere)).toThrow(
+          /grantPushTo: Other\/Repo is in stack Other, not .*: import it into this stack by name/,
+        );
+        const wildcard = ecr.Repository.fromRepositoryArn(
+          stack,
+          'Any',
+          'arn:aws:ecr:eu-west-1:111122223333:repository/ztai-platform/*',
+        );
+        expect(() => signer.grantPushTo(wildcard)).toThrow(/grantPushTo: .*Any must have an exact ECR repository ARN/);
+      });
+    });
 
     test.each([['Ztai-Platform'], ['ztai-platform/'], ['*'], ['ztai-platform/*'], ['']])(
       'grantPushToRepositories prefix %p',
