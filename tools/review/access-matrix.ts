@@ -9,17 +9,14 @@
  * endpoint for the service when the assembly has one, and for KMS data actions either direct or via
  * each service that uses the key (kms:ViaService).
  */
-import {
-  getDenialReasons,
-  getGrantReasons,
-  runSimulation,
-  type Simulation,
-  type SimulationErrors,
-} from '@cloud-copilot/iam-simulate';
-import { AssemblyResource, CloudAssembly, ownerPath } from './assembly';
+import { CloudAssembly } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
-import { asArray, ResolvedTemplates, tagsOf } from './resolved-templates';
 import { byString } from './json';
+import { defaultKeyPolicy, expandExecuteApi, PolicyIndex } from './policies';
+import { asArray, tagsOf } from './resolved-templates';
+import { Decision, NamedPolicy, PolicyDoc, simulateRequest } from './simulate';
+
+export type { Decision } from './simulate';
 
 /** Sensitive actions evaluated for each kind of resource. */
 export const SENSITIVE_ACTIONS = {
@@ -38,8 +35,6 @@ const KMS_DATA_ACTIONS = new Set(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDat
 
 /** The tag naming the workload a role or resource belongs to. */
 export const WORKLOAD_TAG = 'ai-platform:workload';
-
-export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | 'Error';
 
 export interface MatrixPrincipal {
   /** Construct path of the role (stable key). */
@@ -115,16 +110,11 @@ export interface AccessMatrixOptions extends PlaceholderEnvironment {
   readonly principals?: string[];
 }
 
-interface PolicyDoc {
-  readonly Version?: string;
-  readonly Statement: unknown;
-}
-
 interface Principal extends MatrixPrincipal {
   readonly account: string;
   readonly sessionArn: string;
   readonly tags: Record<string, string>;
-  readonly policies: Array<{ name: string; policy: PolicyDoc }>;
+  readonly policies: NamedPolicy[];
   readonly boundaryPolicy?: PolicyDoc;
 }
 
@@ -233,71 +223,29 @@ async function evaluate(
     }
   }
   const useEndpoint = resource.endpoint && (via === undefined || via === 'direct');
-  const simulation: Simulation = {
-    request: {
-      principal: principal.sessionArn,
-      action,
-      resource: { resource: resource.arn, accountId: resource.account },
-      contextVariables: context,
-    },
+  const base = { principal: principal.id, resource: resource.id, action, ...(via ? { via } : {}) };
+  const result = await simulateRequest({
+    principal: { arn: principal.sessionArn },
+    action,
+    resource: resource.arn,
+    resourceAccount: resource.account,
+    context,
     identityPolicies: principal.policies,
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
     ...(resource.resourcePolicy ? { resourcePolicy: resource.resourcePolicy } : {}),
     ...(principal.boundaryPolicy
-      ? { permissionBoundaryPolicies: [{ name: principal.permissionsBoundary!, policy: principal.boundaryPolicy }] }
+      ? { permissionsBoundary: { name: principal.permissionsBoundary!, policy: principal.boundaryPolicy } }
       : {}),
     ...(useEndpoint && resource.endpoint?.policy
       ? { vpcEndpointPolicies: [{ name: resource.endpoint.id, policy: resource.endpoint.policy }] }
       : {}),
+  });
+  if (result.decision === 'Error') return { ...base, decision: 'Error', error: result.error };
+  return {
+    ...base,
+    decision: result.decision,
+    ...(result.allowedBy ? { allowedBy: result.allowedBy } : {}),
+    ...(result.deniedBy ? { deniedBy: result.deniedBy } : {}),
   };
-  const base = { principal: principal.id, resource: resource.id, action, ...(via ? { via } : {}) };
-  const response = await runSimulation(simulation, { simulationMode: 'Strict' });
-  if (response.resultType === 'error') {
-    return { ...base, decision: 'Error', error: summariseErrors(response.errors) };
-  }
-  const analysis = response.resultType === 'single' ? response.result.analysis : response.results[0]?.analysis;
-  const decision = response.overallResult;
-  if (!analysis) return { ...base, decision };
-  if (decision === 'Allowed') {
-    return { ...base, decision, allowedBy: uniqueSorted(getGrantReasons(analysis).map(describeGrant)) };
-  }
-  return { ...base, decision, deniedBy: uniqueSorted(getDenialReasons(analysis).map(describeDenial)) };
-}
-
-const POLICY_TYPE_NAMES: Record<string, string> = {
-  identity: 'identity',
-  resource: 'resource',
-  pb: 'boundary',
-  vpce: 'endpoint',
-  scp: 'scp',
-  rcp: 'rcp',
-  's3-bpa': 'block-public-access',
-};
-
-function describeDenial(d: ReturnType<typeof getDenialReasons>[number]): string {
-  const type = POLICY_TYPE_NAMES[d.policyType] ?? d.policyType;
-  if (d.denialType === 'Implicit') return `${type}:implicit`;
-  const where = d.statementId ? d.statementId : `#${d.statementIndex}`;
-  return `${type}:explicit(${d.policyIdentifier ? `${d.policyIdentifier} ` : ''}${where})`;
-}
-
-function describeGrant(g: ReturnType<typeof getGrantReasons>[number]): string {
-  const type = POLICY_TYPE_NAMES[g.policyType] ?? g.policyType;
-  const where = g.statementId ? g.statementId : `#${g.statementIndex}`;
-  return 'policyIdentifier' in g ? `${type}:${g.policyIdentifier} ${where}` : `${type}:${where}`;
-}
-
-function summariseErrors(errors: SimulationErrors): string {
-  const details = Object.entries(errors)
-    .filter(([k]) => k !== 'message')
-    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
-    .join('; ');
-  return details ? `${errors.message} (${details})`.slice(0, 500) : errors.message;
-}
-
-function uniqueSorted(values: string[]): string[] {
-  return [...new Set(values)].sort(byString);
 }
 
 function publicPrincipal(p: Principal): MatrixPrincipal {
@@ -321,68 +269,24 @@ function publicResource(r: Resource): MatrixResource {
 }
 
 /** Reads principals, resources and their policies out of the resolved templates. */
-class PolicyModel extends ResolvedTemplates {
+class PolicyModel extends PolicyIndex {
   public principals(): Principal[] {
-    const roles = this.ofType('AWS::IAM::Role');
-    const managedByArn = new Map<string, AssemblyResource>();
-    for (const mp of this.ofType('AWS::IAM::ManagedPolicy')) managedByArn.set(this.ref(mp), mp);
-    return roles.map((role) => {
-      const props = this.props(role);
-      const name = this.ref(role);
-      const arn = this.resolver.getAtt(role.stack, role.logicalId, 'Arn');
-      const account = this.resolver.accountOf(role.stack);
-      const policies: Array<{ name: string; policy: PolicyDoc }> = [];
-      const unevaluated: string[] = [];
-      for (const inline of asArray(props.Policies)) {
-        const p = inline as { PolicyName?: string; PolicyDocument?: PolicyDoc };
-        if (p.PolicyDocument)
-          policies.push({ name: `inline:${p.PolicyName ?? policies.length}`, policy: p.PolicyDocument });
-      }
-      for (const policy of this.ofType('AWS::IAM::Policy')) {
-        const pp = this.props(policy);
-        if (asArray(pp.Roles).includes(name) && pp.PolicyDocument) {
-          policies.push({ name: this.label(policy), policy: pp.PolicyDocument as PolicyDoc });
-        }
-      }
-      for (const policy of this.ofType('AWS::IAM::RolePolicy')) {
-        const pp = this.props(policy);
-        if (pp.RoleName === name && pp.PolicyDocument)
-          policies.push({ name: this.label(policy), policy: pp.PolicyDocument as PolicyDoc });
-      }
-      const attachedArns = new Set(asArray(props.ManagedPolicyArns).map(String));
-      for (const [mpArn, mp] of managedByArn) {
-        if (asArray(this.props(mp).Roles).includes(name)) attachedArns.add(mpArn);
-      }
-      for (const mpArn of [...attachedArns].sort(byString)) {
-        const mp = managedByArn.get(mpArn);
-        if (mp) policies.push({ name: this.label(mp), policy: this.props(mp).PolicyDocument as PolicyDoc });
-        else unevaluated.push(mpArn);
-      }
-      let boundaryPolicy: PolicyDoc | undefined;
-      const boundaryArn = props.PermissionsBoundary === undefined ? undefined : String(props.PermissionsBoundary);
-      if (boundaryArn) {
-        const mp = managedByArn.get(boundaryArn);
-        if (mp) boundaryPolicy = this.props(mp).PolicyDocument as PolicyDoc;
-        else unevaluated.push(`${boundaryArn} (permissions boundary)`);
-      }
-      const tags = tagsOf(props);
-      return {
-        id: role.constructPath ? ownerPath(role.constructPath) : `${role.stack.displayName}/${role.logicalId}`,
-        arn,
-        sessionArn: `arn:aws:sts::${account}:assumed-role/${name}/review`,
-        account,
-        stack: role.stack.displayName,
-        logicalId: role.logicalId,
-        ...(tags[WORKLOAD_TAG] ? { workload: tags[WORKLOAD_TAG] } : {}),
-        ...(boundaryArn ? { permissionsBoundary: boundaryArn } : {}),
-        identityPolicies: policies.map((p) => p.name),
-        unevaluatedPolicies: unevaluated,
-        trustedBy: trustedBy(props.AssumeRolePolicyDocument as PolicyDoc | undefined),
-        tags,
-        policies,
-        boundaryPolicy,
-      };
-    });
+    return this.roles().map((role) => ({
+      id: role.id,
+      arn: role.arn,
+      sessionArn: `arn:aws:sts::${role.account}:assumed-role/${role.name}/review`,
+      account: role.account,
+      stack: role.stack,
+      logicalId: role.logicalId,
+      ...(role.tags[WORKLOAD_TAG] ? { workload: role.tags[WORKLOAD_TAG] } : {}),
+      ...(role.boundaryArn ? { permissionsBoundary: role.boundaryArn } : {}),
+      identityPolicies: role.policies.map((p) => p.name),
+      unevaluatedPolicies: role.unevaluated,
+      trustedBy: trustedBy(role.trustPolicy),
+      tags: role.tags,
+      policies: role.policies,
+      ...(role.boundary ? { boundaryPolicy: role.boundary.policy } : {}),
+    }));
   }
 
   public resources(): Resource[] {
@@ -613,23 +517,6 @@ class PolicyModel extends ResolvedTemplates {
     return out;
   }
 
-  /** The assembly's VPC endpoints by service suffix (`s3`, `kms`, `sagemaker.runtime`...), first by construct path. */
-  private endpointsByService(): Map<string, NonNullable<Resource['endpoint']>> {
-    const out = new Map<string, NonNullable<Resource['endpoint']>>();
-    const eps = this.ofType('AWS::EC2::VPCEndpoint').sort((a, b) => byString(this.id(a), this.id(b)));
-    for (const ep of eps) {
-      const props = this.props(ep);
-      const service = String(props.ServiceName).replace(/^(aws\.sagemaker|com\.amazonaws)\.[a-z0-9-]+\./, '');
-      if (out.has(service)) continue;
-      out.set(service, {
-        id: this.ref(ep),
-        ...(props.VpcId ? { vpcId: String(props.VpcId) } : {}),
-        ...(props.PolicyDocument ? { policy: endpointPolicy(props.PolicyDocument as PolicyDoc) } : {}),
-      });
-    }
-    return out;
-  }
-
   /** Object key patterns per bucket name, from every policy document in the assembly. */
   private objectPatterns(): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
@@ -656,19 +543,6 @@ class PolicyModel extends ResolvedTemplates {
       if (POLICY_HOLDERS.has(r.type)) visit(this.props(r));
     }
     return out;
-  }
-
-  private bucketPolicy(bucketName: string): PolicyDoc | undefined {
-    const statements: unknown[] = [];
-    for (const bp of this.ofType('AWS::S3::BucketPolicy')) {
-      const props = this.props(bp);
-      if (props.Bucket === bucketName) statements.push(...asArray((props.PolicyDocument as PolicyDoc).Statement));
-    }
-    return statements.length > 0 ? { Version: '2012-10-17', Statement: statements } : undefined;
-  }
-
-  private label(r: AssemblyResource): string {
-    return r.constructPath ?? `${r.stack.displayName}/${r.logicalId}`;
   }
 }
 
@@ -700,40 +574,6 @@ const VIA_SERVICE: Record<string, string> = {
   'AWS::ECR::Repository': 'ecr',
   'AWS::KinesisFirehose::DeliveryStream': 'firehose',
 };
-
-/**
- * In a VPC endpoint policy `Principal: { AWS: '*' }` means the same as `Principal: '*'` (every principal);
- * the evaluator only accepts the latter, so write it that way.
- */
-function endpointPolicy(doc: PolicyDoc): PolicyDoc {
-  const statements = asArray(doc.Statement).map((s) => {
-    const st = s as { Principal?: unknown };
-    const aws = (st.Principal as { AWS?: unknown } | undefined)?.AWS;
-    const anyone = aws === '*' || (Array.isArray(aws) && aws.length === 1 && aws[0] === '*');
-    return anyone && Object.keys(st.Principal as object).length === 1 ? { ...st, Principal: '*' } : st;
-  });
-  return { ...doc, Statement: statements };
-}
-
-function defaultKeyPolicy(account: string): PolicyDoc {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
-    ],
-  };
-}
-
-/** API Gateway resource policies name `execute-api:/stage/METHOD/path`; expand to the API's ARN. */
-function expandExecuteApi(value: unknown, apiArn: string): unknown {
-  if (typeof value === 'string')
-    return value.startsWith('execute-api:/') ? `${apiArn}/${value.slice('execute-api:/'.length)}` : value;
-  if (Array.isArray(value)) return value.map((v) => expandExecuteApi(v, apiArn));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandExecuteApi(v, apiArn)]));
-  }
-  return value;
-}
 
 function trustedBy(doc: PolicyDoc | undefined): string[] {
   const out = new Set<string>();

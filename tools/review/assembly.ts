@@ -23,6 +23,7 @@ export interface CfnResource {
   readonly Metadata?: Record<string, unknown>;
   readonly Condition?: string;
   readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
 }
 
 /** One output of a template. */
@@ -63,6 +64,10 @@ export interface AssemblyStack {
   readonly region?: string;
   /** Metadata by construct path (no leading slash). */
   readonly metadata: Record<string, MetadataEntry[]>;
+  /** Artifact ids this stack depends on (stacks and assets), from the manifest: deployed before it. */
+  readonly dependencies?: string[];
+  /** Position of the stack in its manifest (the order the CDK CLI adds stacks to its deployment graph). */
+  readonly manifestOrder?: number;
 }
 
 /** One resource of one stack, with where it came from. */
@@ -160,10 +165,11 @@ export function loadAssembly(directory: string): CloudAssembly {
   const visit = (assemblyDir: string, prefix: string): void => {
     const manifest = readJson(path.join(assemblyDir, 'manifest.json')) as Manifest;
     const artifacts = manifest.artifacts ?? {};
+    const manifestOrder = Object.keys(artifacts);
     for (const id of Object.keys(artifacts).sort()) {
       const artifact = artifacts[id];
       if (artifact.type === STACK_ARTIFACT) {
-        stacks.push(loadStack(dir, assemblyDir, prefix + id, artifact));
+        stacks.push({ ...loadStack(dir, assemblyDir, prefix, id, artifact), manifestOrder: manifestOrder.indexOf(id) });
       } else if (artifact.type === NESTED_ASSEMBLY_ARTIFACT && artifact.properties?.directoryName) {
         visit(path.join(assemblyDir, String(artifact.properties.directoryName)), `${prefix}${id}/`);
       } else if (artifact.type === TREE_ARTIFACT && prefix === '' && artifact.properties?.file) {
@@ -267,6 +273,7 @@ interface ManifestArtifact {
   readonly properties?: Record<string, unknown>;
   readonly metadata?: Record<string, MetadataEntry[]>;
   readonly additionalMetadataFile?: string;
+  readonly dependencies?: string[];
 }
 
 interface Manifest {
@@ -276,9 +283,11 @@ interface Manifest {
 function loadStack(
   rootDir: string,
   assemblyDir: string,
-  artifactId: string,
+  prefix: string,
+  id: string,
   artifact: ManifestArtifact,
 ): AssemblyStack {
+  const artifactId = prefix + id;
   const props = artifact.properties ?? {};
   const templateAbs = path.join(assemblyDir, String(props.templateFile));
   const metadata: Record<string, MetadataEntry[]> = {};
@@ -304,6 +313,7 @@ function loadStack(
     account: concrete(env?.[1]),
     region: concrete(env?.[2]),
     metadata,
+    dependencies: (artifact.dependencies ?? []).map((d) => prefix + d),
   };
 }
 

@@ -604,7 +604,24 @@ class PostureReader extends ResolvedTemplates {
       );
       const stageSuffix = `/restapis/${p.RestApiId}/stages/${p.StageName}`;
       const waf = wafTargets.some((t) => t.endsWith(stageSuffix));
-      add(stage, 'WAF web ACL', 'threat monitoring', waf ? 'associated' : 'none', waf ? 1 : 0, 1);
+      // A private API is reachable only through an interface VPC endpoint whose policy and the API's resource
+      // policy decide who may call it; a web ACL is optional there, so its absence is not a failed check.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html
+      const api = this.ofType('AWS::ApiGateway::RestApi').find((a) => this.ref(a) === String(p.RestApiId));
+      const types = (this.props(api ?? stage).EndpointConfiguration as { Types?: unknown[] } | undefined)?.Types ?? [];
+      const isPrivate = api !== undefined && types.map(String).includes('PRIVATE');
+      add(
+        stage,
+        'WAF web ACL',
+        'threat monitoring',
+        waf
+          ? 'associated'
+          : isPrivate
+            ? 'not applicable (private API, reachable only through its VPC endpoint)'
+            : 'none',
+        waf ? 1 : 0,
+        isPrivate ? 0 : 1,
+      );
     }
     for (const m of this.ofType('AWS::ApiGateway::Method')) {
       const p = this.props(m);

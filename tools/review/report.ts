@@ -8,6 +8,7 @@ import { Area, AREAS } from './areas';
 import type { CostEstimate } from './cost';
 import type { ReviewDiff } from './diff';
 import { byString } from './json';
+import type { JourneyReport } from './journeys';
 import { esc, renderNetworkSvg } from './network-diagram';
 import type { Posture } from './posture';
 import type { SarifLog } from './sarif';
@@ -19,6 +20,8 @@ export interface ReviewData {
   readonly posture: Posture;
   readonly cost: CostEstimate;
   readonly diff?: ReviewDiff;
+  /** The operational journeys evaluated against the templates. @default - no Journeys section */
+  readonly journeys?: JourneyReport;
 }
 
 export interface AreaSummary {
@@ -47,7 +50,46 @@ export interface FindingRow {
 }
 
 /** Section ids, in order (the HTML test checks they render). */
-export const SECTIONS = ['summary', 'findings', 'network', 'access', 'cost', 'changes'] as const;
+export const SECTIONS = ['summary', 'findings', 'network', 'access', 'journeys', 'cost', 'changes'] as const;
+
+/** One row of the Journeys table: step, actor, request, network, expected, decision, deciding statement. */
+export interface JourneyRow {
+  readonly journey: string;
+  readonly step: string;
+  readonly title: string;
+  readonly actor: string;
+  readonly request: string;
+  readonly network: string;
+  readonly expected: string;
+  readonly decision: string;
+  readonly deciding: string;
+  readonly outcome: string;
+  readonly problem?: string;
+}
+
+/** The journeys as table rows (the deciding statements joined; a check's detail). */
+export function journeyRows(report: JourneyReport): JourneyRow[] {
+  return report.journeys.flatMap((j) =>
+    j.steps.map((s) => ({
+      journey: `${j.id}. ${j.title}`,
+      step: s.id,
+      title: s.title,
+      actor: s.actor,
+      request: s.request,
+      network: s.network,
+      expected: s.expected,
+      decision: s.decision,
+      deciding: s.deciding.join('; '),
+      outcome: s.outcome,
+      ...(s.problem ? { problem: s.problem } : {}),
+    })),
+  );
+}
+
+function journeyCounts(report: JourneyReport): string {
+  const c = report.counts;
+  return `${c.pass} pass, ${c.fail} fail, ${c.error} error, ${c['not-applicable']} not applicable`;
+}
 
 export function findingRows(sarif: SarifLog): FindingRow[] {
   const rows: FindingRow[] = [];
@@ -242,6 +284,29 @@ export function renderMarkdown(data: ReviewData): string {
   const errors = data.matrix.cells.filter((c) => c.decision === 'Error');
   if (errors.length > 0)
     out.push('', `${errors.length} requests could not be evaluated (see \`access-matrix.json\`, decision Error).`);
+
+  out.push('', '## Journeys', '');
+  if (!data.journeys || !data.journeys.applicable) {
+    out.push('Not evaluated: the assembly is not a platform (no `<name>-platform` stack).');
+  } else {
+    const j = data.journeys;
+    out.push(
+      `Every request of the platform's operational journeys, evaluated against every policy in its way (identity, permissions boundary, resource, key, VPC endpoint, trust) with the context keys AWS documents for it, in the ${j.profile} profile (placeholder account ${j.environment.account}, ${j.environment.region}): ${journeyCounts(j)}. Full detail, with the context of each request and the AWS page that documents it: \`journeys.json\`.`,
+      '',
+    );
+    for (const journey of j.journeys) {
+      out.push(`### ${journey.id}. ${md(journey.title)}`, '', md(journey.summary), '');
+      out.push(
+        '| Step | Actor | Request | Network | Expected | Decision | Deciding statement |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+      );
+      for (const r of journeyRows({ ...j, journeys: [journey] }))
+        out.push(
+          `| ${r.step} ${md(r.title)} | \`${md(r.actor)}\` | \`${md(r.request)}\` | ${md(r.network)} | ${r.expected} | ${r.outcome === 'pass' ? r.decision : `**${r.decision}** (${md(r.problem ?? r.outcome)})`} | ${md(r.deciding)} |`,
+        );
+      out.push('');
+    }
+  }
 
   const cost = data.cost;
   out.push(
@@ -460,6 +525,35 @@ export function renderHtml(data: ReviewData): string {
   );
   h.push('</section>');
 
+  // Journeys.
+  h.push('<section id="journeys"><h2>Journeys</h2>');
+  if (!data.journeys || !data.journeys.applicable) {
+    h.push('<p>Not evaluated: the assembly is not a platform (no <code>&lt;name&gt;-platform</code> stack).</p>');
+  } else {
+    const j = data.journeys;
+    h.push(
+      `<p>Every request of the platform's operational journeys, evaluated against every policy in its way with the context keys AWS documents for it, in the ${esc(j.profile)} profile: <strong class="${j.counts.fail + j.counts.error > 0 ? 'fail' : 'pass'}">${esc(journeyCounts(j))}</strong>. Detail: <code>journeys.json</code>.</p>`,
+    );
+    for (const journey of j.journeys) {
+      h.push(`<h3>${journey.id}. ${esc(journey.title)}</h3><p>${esc(journey.summary)}</p>`);
+      h.push(
+        table(
+          ['Step', 'Actor', 'Request', 'Network', 'Expected', 'Decision', 'Deciding statement'],
+          journeyRows({ ...j, journeys: [journey] }).map((r) => [
+            `${esc(r.step)} ${esc(r.title)}`,
+            code(r.actor),
+            code(r.request),
+            esc(r.network),
+            esc(r.expected),
+            `<td class="${r.outcome === 'pass' ? 'pass' : 'fail'}">${esc(r.decision)}${r.outcome === 'pass' ? '' : ` (${esc(r.problem ?? r.outcome)})`}</td>`,
+            esc(r.deciding),
+          ]),
+        ),
+      );
+    }
+  }
+  h.push('</section>');
+
   // Cost.
   const cost = data.cost;
   h.push('<section id="cost"><h2>Cost</h2>');
@@ -527,7 +621,7 @@ export function renderHtml(data: ReviewData): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title><style>${CSS}</style></head><body>`,
     `<header><h1>${esc(title)}</h1></header>`,
-    `<nav>${SECTIONS.map((s) => `<a href="#${s}">${{ summary: 'Summary', findings: 'Findings', network: 'Network', access: 'Access matrix', cost: 'Cost', changes: 'What changed' }[s]}</a>`).join('')}</nav>`,
+    `<nav>${SECTIONS.map((s) => `<a href="#${s}">${{ summary: 'Summary', findings: 'Findings', network: 'Network', access: 'Access matrix', journeys: 'Journeys', cost: 'Cost', changes: 'What changed' }[s]}</a>`).join('')}</nav>`,
     `<main>${h.join('\n')}</main></body></html>`,
     '',
   ].join('\n');

@@ -2,7 +2,7 @@
  * `npm run review [-- --baseline <dir>] [--out <dir>] [--assembly <dir>]`
  *
  * Synthesizes the app with every validator on (`cdk synth --quiet`, the project CLI), then writes to `--out`
- * (default `review/`): findings.sarif, access-matrix.json, cost.json, report.md, report.html, plus
+ * (default `review/`): findings.sarif, access-matrix.json, journeys.json, cost.json, report.md, report.html, plus
  * posture.json (what a later run compares against) and network.svg. With `--baseline <dir>` (a previous
  * review output) it also writes diff.json and a "What changed" section.
  *
@@ -17,6 +17,7 @@ import { loadAssembly } from './assembly';
 import { estimateCost, loadPriceTable } from './cost';
 import { diffReviews, readReviewOutputs, ReviewDiff, ReviewOutputs } from './diff';
 import { stableJson } from './json';
+import { evaluateJourneys } from './journeys';
 import { renderNetworkSvg } from './network-diagram';
 import { buildPosture } from './posture';
 import { renderHtml, renderMarkdown } from './report';
@@ -57,8 +58,9 @@ export async function writeReview(options: ReviewOptions): Promise<ReviewResult>
   const matrix = await buildAccessMatrix(assembly);
   const posture = buildPosture(assembly);
   const cost = estimateCost(assembly, loadPriceTable(options.priceTable));
+  const journeys = await evaluateJourneys(assembly);
   const diff = baseline ? diffReviews(baseline, { matrix, posture, cost }) : undefined;
-  const data = { title: options.title, sarif, matrix, posture, cost, diff };
+  const data = { title: options.title, sarif, matrix, posture, cost, diff, journeys };
 
   fs.mkdirSync(options.outDir, { recursive: true });
   const files: Array<[string, string]> = [
@@ -66,6 +68,7 @@ export async function writeReview(options: ReviewOptions): Promise<ReviewResult>
     ['access-matrix.json', stableJson(matrix)],
     ['cost.json', stableJson(cost)],
     ['posture.json', stableJson(posture)],
+    ['journeys.json', stableJson(journeys)],
     ['network.svg', `${renderNetworkSvg(posture.network)}\n`],
     ['report.md', renderMarkdown(data)],
     ['report.html', renderHtml(data)],

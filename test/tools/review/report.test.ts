@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,7 +13,15 @@ import { loadAssembly } from '../../../tools/review/assembly';
 import { estimateCost } from '../../../tools/review/cost';
 import { renderNetworkSvg } from '../../../tools/review/network-diagram';
 import { buildPosture, Posture } from '../../../tools/review/posture';
-import { areaSummaries, renderHtml, renderMarkdown, ReviewData, SECTIONS } from '../../../tools/review/report';
+import type { JourneyReport } from '../../../tools/review/journeys';
+import {
+  areaSummaries,
+  journeyRows,
+  renderHtml,
+  renderMarkdown,
+  ReviewData,
+  SECTIONS,
+} from '../../../tools/review/report';
 import { toSarif } from '../../../tools/review/sarif';
 import { ENV, synthApp, tmpDir } from './helpers';
 
@@ -170,6 +179,7 @@ describe('report', () => {
       '## Findings',
       '## Network segmentation',
       '## Access matrix',
+      '## Journeys',
       '## Cost',
       '## What changed',
     ])
@@ -185,6 +195,165 @@ describe('report', () => {
     expect(html).not.toMatch(/@import|url\((?!#)/i);
     for (const id of SECTIONS) expect(html).toContain(`<section id="${id}">`);
     expect(html).toMatch(/<svg[^>]+aria-label="Network segmentation"/);
+  });
+});
+
+describe('the Journeys section', () => {
+  const report: JourneyReport = {
+    schemaVersion: 1,
+    applicable: true,
+    environment: { account: '111122223333', region: 'eu-west-1' },
+    profile: 'dev',
+    counts: { pass: 1, fail: 1, error: 0, 'not-applicable': 0 },
+    journeys: [
+      {
+        id: 3,
+        slug: 'model-release',
+        title: 'Model release',
+        summary: 'The release role uploads; the gate admits.',
+        steps: [
+          {
+            id: '3.5',
+            title: 'UploadPart (no SSE headers)',
+            kind: 'request',
+            actor: 'arn:aws:iam::111122223333:role/p/model-signer/p-model-release',
+            request: 's3:PutObject arn:aws:s3:::models/incoming/w/m/1/files/weights',
+            network: 'outside the VPC',
+            expected: 'Allowed',
+            decision: 'Allowed',
+            outcome: 'pass',
+            deciding: ['identity: ReleaseUploads', 'resource: (no deny)'],
+            doc: ['https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html'],
+          },
+          {
+            id: '3.25',
+            title: 'abuse: the release role writes approved/ itself',
+            kind: 'request',
+            actor: 'arn:aws:iam::111122223333:role/p/model-signer/p-model-release',
+            request: 's3:PutObject arn:aws:s3:::models/approved/w/m/1/files/weights',
+            network: 'outside the VPC',
+            expected: 'Denied',
+            decision: 'Allowed',
+            outcome: 'fail',
+            deciding: ['identity: TooWide'],
+            problem: 'expected Denied, got Allowed',
+            abuse: true,
+            doc: ['https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html'],
+          },
+        ],
+      },
+    ],
+  };
+  const withJourneys = (journeys: JourneyReport | undefined): ReviewData => ({
+    sarif: { version: '2.1.0', $schema: '', runs: [] } as unknown as ReviewData['sarif'],
+    matrix: {
+      principals: [],
+      resources: [],
+      cells: [],
+      requestContext: [],
+      crossWorkloadAllowed: [],
+    } as unknown as ReviewData['matrix'],
+    posture: {
+      controls: [],
+      publicSurfaces: [],
+      validation: { reportPresent: true, plugins: {} },
+      network: { vpcs: [], endpoints: [], reachability: [], securityGroups: [] },
+    } as unknown as ReviewData['posture'],
+    cost: {
+      totalMonthly: 0,
+      hoursPerMonth: 730,
+      priceTable: { currency: 'USD', region: 'us-east-1', asOf: '2026-01-01', source: '' },
+      lines: [],
+      usageRates: [],
+      notPriced: [],
+      notes: [],
+    } as unknown as ReviewData['cost'],
+    ...(journeys ? { journeys } : {}),
+  });
+
+  test('one row per step: step, actor, request, network, expected, decision, deciding statements', () => {
+    expect(journeyRows(report)).toEqual([
+      expect.objectContaining({
+        journey: '3. Model release',
+        step: '3.5',
+        expected: 'Allowed',
+        decision: 'Allowed',
+        deciding: 'identity: ReleaseUploads; resource: (no deny)',
+        outcome: 'pass',
+      }),
+      expect.objectContaining({
+        step: '3.25',
+        decision: 'Allowed',
+        outcome: 'fail',
+        problem: 'expected Denied, got Allowed',
+      }),
+    ]);
+  });
+
+  test('markdown: a table per journey; a step that does not come out as expected is bold with why', () => {
+    const md = renderMarkdown(withJourneys(report));
+    expect(md).toContain('### 3. Model release');
+    expect(md).toContain('| Step | Actor | Request | Network | Expected | Decision | Deciding statement |');
+    expect(md).toContain('1 pass, 1 fail, 0 error, 0 not applicable');
+    expect(md).toContain(
+      '| 3.5 UploadPart (no SSE headers) | `arn:aws:iam::111122223333:role/p/model-signer/p-model-release` | `s3:PutObject arn:aws:s3:::models/incoming/w/m/1/files/weights` | outside the VPC | Allowed | Allowed | identity: ReleaseUploads; resource: (no deny) |',
+    );
+    expect(md).toContain('| Denied | **Allowed** (expected Denied, got Allowed) | identity: TooWide |');
+  });
+
+  test('HTML: the section, its counts marked failed, the failing decision marked', () => {
+    const html = renderHtml(withJourneys(report));
+    expect(html).toContain('<section id="journeys"><h2>Journeys</h2>');
+    expect(html).toContain('<strong class="fail">1 pass, 1 fail, 0 error, 0 not applicable</strong>');
+    expect(html).toContain('<td class="fail">Allowed (expected Denied, got Allowed)</td>');
+    expect(renderHtml(withJourneys(undefined))).toContain('<p>Not evaluated: the assembly is not a platform');
+  });
+});
+
+describe('WAF check of an API stage', () => {
+  const posture = (): Posture =>
+    buildPosture(
+      loadAssembly(
+        synthApp((app) => {
+          const stack = new Stack(app, 'Apis', { env: ENV });
+          for (const [id, type] of [
+            ['Private', apigw.EndpointType.PRIVATE],
+            ['Regional', apigw.EndpointType.REGIONAL],
+          ] as const) {
+            const api = new apigw.RestApi(stack, id, {
+              endpointTypes: [type],
+              ...(type === apigw.EndpointType.PRIVATE
+                ? {
+                    policy: new iam.PolicyDocument({
+                      statements: [
+                        new iam.PolicyStatement({
+                          actions: ['execute-api:Invoke'],
+                          principals: [new iam.AccountRootPrincipal()],
+                          resources: ['execute-api:/*'],
+                        }),
+                      ],
+                    }),
+                  }
+                : {}),
+            });
+            api.root.addMethod('GET', new apigw.MockIntegration(), {
+              authorizationType: apigw.AuthorizationType.IAM,
+            });
+          }
+        }),
+      ),
+    );
+
+  test('a private API without a web ACL is not applicable (passes); a regional one without fails', () => {
+    const waf = posture().controls.filter((c) => c.control === 'WAF web ACL');
+    expect(waf.map((c) => [c.subject, c.value, c.pass])).toEqual([
+      [
+        'Apis/Private/DeploymentStage.prod',
+        'not applicable (private API, reachable only through its VPC endpoint)',
+        true,
+      ],
+      ['Apis/Regional/DeploymentStage.prod', 'none', false],
+    ]);
   });
 });
 

@@ -47,6 +47,7 @@ describe('writeReview', () => {
       'access-matrix.json',
       'cost.json',
       'findings.sarif',
+      'journeys.json',
       'network.svg',
       'posture.json',
       'report.html',
@@ -63,6 +64,12 @@ describe('writeReview', () => {
     expect(allowed('Platform/Workload-b', 'Platform/Data#b/*')).toBe('Allowed');
     expect(allowed('Platform/Workload-a', 'Platform/Data#b/*')).toBe('ImplicitlyDenied');
     expect(allowed('Platform/Workload-b', 'Platform/Data#a/*')).toBe('ImplicitlyDenied');
+    // Not a platform (no `<name>-platform` stack): the journeys say so instead of failing every step.
+    const journeys = JSON.parse(fs.readFileSync(path.join(out, 'journeys.json'), 'utf8'));
+    expect([journeys.applicable, journeys.journeys]).toEqual([false, []]);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain(
+      '## Journeys\n\nNot evaluated: the assembly is not a platform',
+    );
     const cost = JSON.parse(fs.readFileSync(path.join(out, 'cost.json'), 'utf8'));
     expect(cost.lines.map((l: { resource: string; monthly: number }) => [l.resource, l.monthly])).toEqual([
       ['Platform/DataKey', 1],
