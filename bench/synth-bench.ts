@@ -19,6 +19,7 @@ import { PlatformConfig, WorkloadConfig } from '../lib/config/platform-config';
 import { ConfigValidationError, validatePlatformConfig } from '../lib/config/validate-config';
 import { buildPlatform } from '../lib/platform-app';
 import { registerValidations } from '../lib/validation/register-validations';
+import { PLACEHOLDER_IMAGE_DIGEST } from '../lib/workloads/compute';
 
 const SIZES = [1, 10, 50];
 
@@ -66,7 +67,12 @@ function generateWorkloads(count: number): WorkloadConfig[] {
     if (i % 3 === 0) {
       lastModel = `model-${n}`;
       const instanceType = REALTIME_TYPES[(i / 3) % REALTIME_TYPES.length];
-      workloads.push({ name: lastModel, kind: 'realtime-inference', instanceType });
+      workloads.push({
+        name: lastModel,
+        kind: 'realtime-inference',
+        instanceType,
+        compute: { imageDigest: PLACEHOLDER_IMAGE_DIGEST, model: { name: 'model', version: '1' } },
+      });
     } else if (i % 3 === 1) {
       const instanceType = BATCH_TYPES[Math.floor(i / 3) % BATCH_TYPES.length];
       workloads.push({ name: `train-${n}`, kind: 'batch', instanceType });

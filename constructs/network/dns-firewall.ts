@@ -1,4 +1,4 @@
-import { Annotations, Aws, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
+import { Aws, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';

@@ -146,7 +146,10 @@ describe('GuardHook', () => {
     });
 
     test('a new retained key with rotation', () => {
-      template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', Properties: { EnableKeyRotation: true } });
+      template.hasResource('AWS::KMS::Key', {
+        DeletionPolicy: 'RetainExceptOnCreate',
+        Properties: { EnableKeyRotation: true },
+      });
     });
 
     test('execution role: trusted by the hooks service of this account only, one-hour sessions', () => {
