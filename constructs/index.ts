@@ -1,14 +1,9 @@
-export * from './network/segmented-network';
-export * from './network/platform-endpoint';
-export * from './network/dns-firewall';
-export * from './keys/platform-key';
-export * from './keys/platform-keys';
-export * from './storage/encrypted-bucket';
-export * from './storage/access-logs-bucket';
-export * from './identity/workload-principal';
-export * from './identity/workload-identity';
-export * from './identity/platform-permissions-boundary';
-export * from './identity/role-guardrails';
+// Every area's public surface; each is also a subpath of the package (`@ztai/cdk-constructs/network`…).
+// The signing core is a subpath only (`@ztai/cdk-constructs/signing`): it is not a construct.
+export * from './network';
+export * from './keys';
+export * from './storage';
+export * from './identity';
 export * from './audit';
 export * from './inference';
 export * from './api';

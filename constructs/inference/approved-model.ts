@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { subjectSegmentProblem } from '../../tools/ztai-model/manifest';
+import { subjectSegmentProblem } from '../signing/manifest';
 import { APPROVED_PREFIX, FILES_DIR, versionPrefix } from '../integrity/admission/admission';
 
 /**

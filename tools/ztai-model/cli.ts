@@ -6,12 +6,12 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Bundle, MAX_BUNDLE_BYTES, parseBundle, serializeBundle } from './bundle';
-import { ModelInputError, ModelInvalidError, errorCode, errorMessage } from './errors';
+import { Bundle, MAX_BUNDLE_BYTES, parseBundle, serializeBundle } from '../../constructs/signing/bundle';
+import { ModelInputError, ModelInvalidError, errorCode, errorMessage } from '../../constructs/signing/errors';
+import { ManifestSubject, subjectSegmentProblem } from '../../constructs/signing/manifest';
+import { SignatureVerifier, signModel, verifyModel } from '../../constructs/signing/signing';
 import { LocalModelSource } from './local-files';
-import { ManifestSubject, subjectSegmentProblem } from './manifest';
 import { ProgressStream, StreamProgress, formatBytes } from './progress';
-import { SignatureVerifier, signModel, verifyModel } from './signing';
 
 export const VERSION = '0.1.0';
 
@@ -53,7 +53,7 @@ export interface CliIo {
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const clients: KMSClient[] = [];
   const kms = async () => {
-    const module = await import('./kms');
+    const module = await import('../../constructs/signing/kms');
     const client = io.kmsClient ? io.kmsClient() : module.createKmsClient();
     clients.push(client);
     return { module, client };
@@ -103,7 +103,7 @@ export async function main(): Promise<void> {
   process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
 }
 
-type KmsFactory = () => Promise<{ module: typeof import('./kms'); client: KMSClient }>;
+type KmsFactory = () => Promise<{ module: typeof import('../../constructs/signing/kms'); client: KMSClient }>;
 
 async function sign(args: readonly string[], io: CliIo, kms: KmsFactory): Promise<number> {
   const { values, positionals } = parse('sign', args, {
@@ -158,7 +158,7 @@ async function verify(args: readonly string[], io: CliIo, kms: KmsFactory): Prom
   const bundle = await readBundle(bundlePath);
   let verifier: SignatureVerifier;
   if (values['public-key'] !== undefined) {
-    const { PublicKeyVerifier } = await import('./public-key');
+    const { PublicKeyVerifier } = await import('../../constructs/signing/public-key');
     verifier = await PublicKeyVerifier.fromFile(values['public-key']);
   } else {
     const { module, client } = await kms();

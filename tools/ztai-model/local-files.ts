@@ -10,9 +10,9 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ModelInputError, errorCode, errorMessage } from './errors';
-import { FileListing, comparePaths, sortByPath } from './manifest';
-import { ModelSource } from './signing';
+import { ModelInputError, errorCode, errorMessage } from '../../constructs/signing/errors';
+import { FileListing, comparePaths, sortByPath } from '../../constructs/signing/manifest';
+import { ModelSource } from '../../constructs/signing/signing';
 
 /** Read size per chunk when hashing a file. */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;

@@ -7,7 +7,7 @@
  * - `--quiet`: nothing.
  * stdout is never used, so the result line stays machine-readable.
  */
-import { ProgressSink } from './signing';
+import { ProgressSink } from '../../constructs/signing/signing';
 
 /** Models at least this large report progress even when stderr is not a terminal. */
 export const PROGRESS_THRESHOLD_BYTES = 256 * 1024 * 1024;

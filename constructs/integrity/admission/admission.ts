@@ -37,10 +37,10 @@
  * infrastructure failures (KMS, S3) are also recorded and then rethrown so Lambda retries.
  */
 import { createHash } from 'node:crypto';
-import { Bundle, MAX_BUNDLE_BYTES, parseBundle } from '../../../tools/ztai-model/bundle';
-import { ModelInputError, ModelInvalidError, errorMessage } from '../../../tools/ztai-model/errors';
-import { FileListing, subjectSegmentProblem } from '../../../tools/ztai-model/manifest';
-import { ModelSource, SignatureVerifier, verifyModel } from '../../../tools/ztai-model/signing';
+import { Bundle, MAX_BUNDLE_BYTES, parseBundle } from '../../signing/bundle';
+import { ModelInputError, ModelInvalidError, errorMessage } from '../../signing/errors';
+import { FileListing, subjectSegmentProblem } from '../../signing/manifest';
+import { ModelSource, SignatureVerifier, verifyModel } from '../../signing/signing';
 
 export const INCOMING_PREFIX = 'incoming/';
 export const APPROVED_PREFIX = 'approved/';

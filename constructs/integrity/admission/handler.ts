@@ -20,7 +20,7 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import { KmsVerifier } from '../../../tools/ztai-model/kms';
+import { KmsVerifier } from '../../signing/kms';
 import { AdmissionConfig, AdmissionOutcome, OBJECT_CREATED_DETAIL_TYPE, S3_EVENT_SOURCE, admit } from './admission';
 import { S3AdmissionStore } from './s3-store';
 

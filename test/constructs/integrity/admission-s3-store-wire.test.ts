@@ -16,9 +16,9 @@ import {
   MAX_SINGLE_COPY_BYTES,
   S3AdmissionStore,
 } from '../../../constructs/integrity/admission/s3-store';
-import { serializeBundle } from '../../../tools/ztai-model/bundle';
-import { KmsSigner, KmsVerifier } from '../../../tools/ztai-model/kms';
-import { signModel } from '../../../tools/ztai-model/signing';
+import { serializeBundle } from '../../../constructs/signing/bundle';
+import { KmsSigner, KmsVerifier } from '../../../constructs/signing/kms';
+import { signModel } from '../../../constructs/signing/signing';
 import { LocalKms, LocalKmsKey } from '../../helpers/local-kms';
 import { LocalS3, LocalS3Request } from './local-s3';
 

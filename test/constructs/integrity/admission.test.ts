@@ -18,10 +18,10 @@ import {
   createHandler,
   S3ObjectCreatedEvent,
 } from '../../../constructs/integrity/admission/handler';
-import { Bundle, serializeBundle } from '../../../tools/ztai-model/bundle';
-import { KmsSigner, KmsVerifier } from '../../../tools/ztai-model/kms';
-import { ManifestSubject } from '../../../tools/ztai-model/manifest';
-import { signModel } from '../../../tools/ztai-model/signing';
+import { Bundle, serializeBundle } from '../../../constructs/signing/bundle';
+import { KmsSigner, KmsVerifier } from '../../../constructs/signing/kms';
+import { ManifestSubject } from '../../../constructs/signing/manifest';
+import { signModel } from '../../../constructs/signing/signing';
 import { LocalKms, LocalKmsKey } from '../../helpers/local-kms';
 import { MODEL_FILES } from '../../tools/ztai-model/fixtures';
 

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelInputError } from '../../../tools/ztai-model/errors';
+import { ModelInputError } from '../../../constructs/signing/errors';
 import { DEFAULT_CHUNK_BYTES, LocalModelSource } from '../../../tools/ztai-model/local-files';
-import { ProgressSink, buildManifest } from '../../../tools/ztai-model/signing';
+import { ProgressSink, buildManifest } from '../../../constructs/signing/signing';
 import { MODEL_FILES, removeTempDirs, tempDir, writeTree } from './fixtures';
 
 afterAll(removeTempDirs);

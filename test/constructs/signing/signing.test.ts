@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { createBundle } from '../../../tools/ztai-model/bundle';
-import { ModelInvalidError } from '../../../tools/ztai-model/errors';
-import { FileListing, createManifest, hashStream } from '../../../tools/ztai-model/manifest';
-import { ModelSource, SignatureVerifier, verifyModel } from '../../../tools/ztai-model/signing';
+import { createBundle } from '../../../constructs/signing/bundle';
+import { ModelInvalidError } from '../../../constructs/signing/errors';
+import { FileListing, createManifest, hashStream } from '../../../constructs/signing/manifest';
+import { ModelSource, SignatureVerifier, verifyModel } from '../../../constructs/signing/signing';
 
 /** An in-memory model that records which files were opened. */
 function memorySource(files: Record<string, string>): ModelSource & { opened: string[] } {

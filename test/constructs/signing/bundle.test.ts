@@ -4,9 +4,9 @@ import {
   parseBundle,
   serializeBundle,
   signatureBytes,
-} from '../../../tools/ztai-model/bundle';
-import { ModelInputError } from '../../../tools/ztai-model/errors';
-import { createManifest, manifestDigest } from '../../../tools/ztai-model/manifest';
+} from '../../../constructs/signing/bundle';
+import { ModelInputError } from '../../../constructs/signing/errors';
+import { createManifest, manifestDigest } from '../../../constructs/signing/manifest';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 // A structurally valid DER ECDSA signature: SEQUENCE { INTEGER 1..., INTEGER 2... } (32-byte integers).

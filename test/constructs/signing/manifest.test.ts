@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ModelInvalidError } from '../../../tools/ztai-model/errors';
+import { ModelInvalidError } from '../../../constructs/signing/errors';
 import {
   Manifest,
   assertSameFileSet,
@@ -12,7 +12,7 @@ import {
   pathProblem,
   pathSetProblem,
   sortByPath,
-} from '../../../tools/ztai-model/manifest';
+} from '../../../constructs/signing/manifest';
 
 const H1 = 'a'.repeat(64);
 const H2 = 'b'.repeat(64);

@@ -1,0 +1,2 @@
+export * from './platform-key';
+export * from './platform-keys';

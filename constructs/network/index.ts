@@ -1,0 +1,3 @@
+export * from './segmented-network';
+export * from './platform-endpoint';
+export * from './dns-firewall';
