@@ -9,9 +9,9 @@ import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { WORKLOAD_NAME_PATTERN } from '../identity/workload-identity';
 import { PlatformEndpoint } from '../network/platform-endpoint';
-import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
+import { IPlatformNetwork, SubnetTier } from '../network/segmented-network';
 import { acknowledgeFindings } from '../private/nag';
-import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
+import { describeValue, IAM_PATH_PATTERN, PlatformValidationError, validateIntegerRange } from '../private/validation';
 import type { IApiClientKey } from './api-client-key';
 import { ApiUserPool } from './api-user-pool';
 import { ApiWebAcl, ApiWebAclOptions, MAX_INSPECTABLE_BODY_BYTES } from './api-web-acl';
@@ -34,8 +34,6 @@ const STAGE_NAME_PATTERN = /^[A-Za-z0-9_]{1,128}$/;
  * invocations admit it as the only invoker (see `ModelGatewayApi.routeRoleArnPattern()`).
  */
 export const DEFAULT_ROUTE_ROLE_PATH = '/ztai/api-route/';
-/** An IAM path: `/`, or `/` segments `/` (letters, digits and +=,.@_-), at most 512 characters. */
-const ROLE_PATH_PATTERN = /^\/([A-Za-z0-9+=,.@_-]+\/)*$/;
 
 /** A SageMaker endpoint the gateway can front: its name, and a grant of invoke on it alone. */
 export interface IModelEndpoint {
@@ -82,7 +80,7 @@ export class ApiEndpointAccess {
    * the API creates. The resource policy denies every request that does not arrive through it. The
    * stage is behind the API's WAF web ACL too, unless `withoutWebAclOnPrivateApi` is set.
    */
-  public static privateIn(network: SegmentedNetwork): ApiEndpointAccess {
+  public static privateIn(network: IPlatformNetwork): ApiEndpointAccess {
     return new ApiEndpointAccess('private', network);
   }
 
@@ -96,7 +94,7 @@ export class ApiEndpointAccess {
 
   private constructor(
     public readonly kind: 'regional' | 'private',
-    public readonly network?: SegmentedNetwork,
+    public readonly network?: IPlatformNetwork,
     public readonly vpcEndpoint?: ec2.IInterfaceVpcEndpoint,
   ) {}
 }
@@ -225,7 +223,7 @@ export class ModelGatewayApi extends Construct {
    * permissions boundary's model-invocation deny and the audit alarms' endpoint-invoker allow list.
    */
   public static routeRoleArnPattern(routeRolePath: string = DEFAULT_ROUTE_ROLE_PATH): string {
-    if (!ROLE_PATH_PATTERN.test(routeRolePath) || routeRolePath.length > 512) {
+    if (!IAM_PATH_PATTERN.test(routeRolePath) || routeRolePath.length > 512) {
       throw new PlatformValidationError(
         undefined,
         `routeRolePath must be an IAM path ('/' or '/segment/.../', letters, digits and +=,.@_-, at most 512 characters), got ${describeValue(routeRolePath)}`,
@@ -499,7 +497,7 @@ export class ModelGatewayApi extends Construct {
     throttle: ThrottleLimits,
     defaultPromptChars: number,
   ): ResolvedRoute[] {
-    if (!ROLE_PATH_PATTERN.test(this.routeRolePath) || this.routeRolePath.length > 512) {
+    if (!IAM_PATH_PATTERN.test(this.routeRolePath) || this.routeRolePath.length > 512) {
       throw new PlatformValidationError(
         this,
         `routeRolePath must be an IAM path ('/' or '/segment/.../', letters, digits and +=,.@_-, at most 512 characters), got ${describeValue(this.routeRolePath)}`,

@@ -1,11 +1,13 @@
 import { Annotations, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
-import { PlatformKey } from '../keys/platform-key';
+import { cloudWatchLogsKeyStatement, PlatformKey } from '../keys/platform-key';
+import { addToResourcePolicyOrWarn, isOwned, warnOwnerMustAdd } from '../private/imported';
 import { PlatformValidationError, validateIntegerRange } from '../private/validation';
 import { EncryptedBucket } from '../storage/encrypted-bucket';
 import * as perms from './private/audit-perms';
@@ -49,9 +51,11 @@ export class AiDataEventResource {
 export interface AuditTrailProps {
   /**
    * The key that encrypts the trail's log files, its bucket and its log group: the platform's audit
-   * key. Its policy is extended to let this trail (and only this trail) encrypt with it.
+   * key (a `PlatformKey`), or any `kms.IKey`. Its policy is extended to let this trail (and only this
+   * trail) encrypt with it; for a key not defined in this app, warnings (`ztai:imported-key-policy`)
+   * name each statement its owner must add.
    */
-  readonly encryptionKey: PlatformKey;
+  readonly encryptionKey: kms.IKey;
   /** Buckets whose every object read and write is recorded (S3 data events): the platform's data and model buckets. */
   readonly dataEventBuckets: s3.IBucket[];
   /**
@@ -110,7 +114,9 @@ export class AuditTrail extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The role CloudTrail assumes to write to the log group. */
   public readonly deliveryRole: iam.Role;
-  public readonly encryptionKey: PlatformKey;
+  public readonly encryptionKey: kms.IKey;
+  /** The key itself: a PlatformKey's underlying key, or the key given. */
+  private readonly key: kms.IKey;
 
   /** Service principals allowed to write to the audit bucket. */
   private readonly writers: string[] = [CLOUDTRAIL];
@@ -126,6 +132,7 @@ export class AuditTrail extends Construct {
     const deepArchiveAfterDays = props.deepArchiveAfterDays ?? 365;
     this.validate(props, logRetentionDays, lockDays, archiveAfterDays, deepArchiveAfterDays);
     this.encryptionKey = props.encryptionKey;
+    this.key = props.encryptionKey instanceof PlatformKey ? props.encryptionKey.key : props.encryptionKey;
     this.trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: this.trailName });
 
     this.bucket = this.createBucket(props.objectLockMode ?? s3.ObjectLockMode.GOVERNANCE, lockDays, {
@@ -134,8 +141,18 @@ export class AuditTrail extends Construct {
     });
     this.allowCloudTrailToUseTheKey();
 
+    if (!isOwned(this.key)) {
+      warnOwnerMustAdd(
+        this,
+        'ztai:imported-key-policy',
+        `key ${this.key.keyArn}`,
+        'its key policy',
+        [cloudWatchLogsKeyStatement()],
+        "CloudWatch Logs encrypts the trail's log group with it",
+      );
+    }
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      encryptionKey: props.encryptionKey.key,
+      encryptionKey: this.key,
       retention: logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
@@ -159,7 +176,7 @@ export class AuditTrail extends Construct {
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
       enableLogFileValidation: true,
-      kmsKeyId: props.encryptionKey.keyArn,
+      kmsKeyId: this.key.keyArn,
       s3BucketName: this.bucket.bucketName,
       cloudWatchLogsLogGroupArn: this.logGroup.logGroupArn,
       cloudWatchLogsRoleArn: this.deliveryRole.roleArn,
@@ -219,7 +236,7 @@ export class AuditTrail extends Construct {
         },
       }),
     );
-    this.encryptionKey.allowServicePrincipal(servicePrincipal, perms.SERVICE_DELIVERY_KEY, sourceAccount);
+    this.allowServiceToUseTheKey(servicePrincipal, perms.SERVICE_DELIVERY_KEY, sourceAccount);
   }
 
   /** Read the delivered log files (every version), e.g. for an auditor role. */
@@ -272,7 +289,7 @@ export class AuditTrail extends Construct {
         ? s3.ObjectLockRetention.compliance(Duration.days(lockDays))
         : s3.ObjectLockRetention.governance(Duration.days(lockDays));
     const bucket = new EncryptedBucket(this, 'Bucket', {
-      encryptionKey: this.encryptionKey.key,
+      encryptionKey: this.key,
       objectLockEnabled: true,
       objectLockDefaultRetention: retention,
       lifecycleRules: [
@@ -340,14 +357,42 @@ export class AuditTrail extends Construct {
   private allowCloudTrailToUseTheKey(): void {
     const stack = Stack.of(this);
     const thisTrail = { StringEquals: { 'aws:SourceArn': this.trailArn } };
-    this.encryptionKey.allowServicePrincipal(CLOUDTRAIL, perms.CLOUDTRAIL_KEY_ENCRYPT, {
+    this.allowServiceToUseTheKey(CLOUDTRAIL, perms.CLOUDTRAIL_KEY_ENCRYPT, {
       ...thisTrail,
       StringLike: {
         'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`,
       },
     });
-    this.encryptionKey.allowServicePrincipal(CLOUDTRAIL, perms.CLOUDTRAIL_KEY_DESCRIBE, thisTrail);
-    this.encryptionKey.allowServicePrincipal(CLOUDTRAIL, perms.CLOUDTRAIL_KEY_DECRYPT, thisTrail);
+    this.allowServiceToUseTheKey(CLOUDTRAIL, perms.CLOUDTRAIL_KEY_DESCRIBE, thisTrail);
+    this.allowServiceToUseTheKey(CLOUDTRAIL, perms.CLOUDTRAIL_KEY_DECRYPT, thisTrail);
+  }
+
+  /**
+   * Let a service principal use the key, narrowed by conditions (as `PlatformKey.allowServicePrincipal`);
+   * for a key not defined in this app, warn with the statement its owner must add.
+   */
+  private allowServiceToUseTheKey(
+    service: string,
+    actions: string[],
+    conditions: Record<string, Record<string, unknown>>,
+  ): void {
+    if (this.encryptionKey instanceof PlatformKey) {
+      this.encryptionKey.allowServicePrincipal(service, actions, conditions);
+      return;
+    }
+    addToResourcePolicyOrWarn(
+      this,
+      this.key,
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(service)],
+        actions,
+        resources: ['*'],
+        conditions,
+      }),
+      'ztai:imported-key-policy',
+      `key ${this.key.keyArn}`,
+      `${service} uses it for the trail ${this.trailName} and its deliveries`,
+    );
   }
 
   private eventSelectors(

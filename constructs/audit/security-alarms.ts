@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { PlatformValidationError, validateIntegerRange } from '../private/validation';
+import { KEY_PREFIX_PATTERN, PlatformValidationError, validateIntegerRange } from '../private/validation';
 import * as perms from './private/audit-perms';
 import {
   approvedModelWritePattern,
@@ -316,7 +316,7 @@ export class SecurityAlarms extends Construct {
         `metricNamespace must be 1-255 characters of letters, digits and . / # : _ - and must not start with 'AWS/', got '${namespace}'`,
       );
     }
-    if (!Token.isUnresolved(approvedPrefix) && !/^([A-Za-z0-9!_.'()-]+\/)+$/.test(approvedPrefix)) {
+    if (!Token.isUnresolved(approvedPrefix) && !KEY_PREFIX_PATTERN.test(approvedPrefix)) {
       throw new PlatformValidationError(
         this,
         `approvedModelPrefix must be one or more path segments ending in '/', without wildcards or quotes (e.g. 'approved/'), got '${approvedPrefix}'`,

@@ -8,7 +8,7 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import { Construct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { PlatformPermissionsBoundary } from '../identity/platform-permissions-boundary';
-import { PlatformValidationError } from '../private/validation';
+import { IAM_ROLE_NAME_PATTERN, KEY_PREFIX_PATTERN, PlatformValidationError } from '../private/validation';
 import { AuditTrail } from './audit-trail';
 import { acknowledgeWildcardResource } from '../private/nag';
 import * as perms from './private/audit-perms';
@@ -215,7 +215,7 @@ export class ThreatDetection extends Construct {
       );
     }
     const roleName = props.malwareScanRoleName;
-    if (roleName !== undefined && !Token.isUnresolved(roleName) && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
+    if (roleName !== undefined && !Token.isUnresolved(roleName) && !IAM_ROLE_NAME_PATTERN.test(roleName)) {
       throw new PlatformValidationError(
         this,
         `malwareScanRoleName must be 1-64 characters of letters, digits and +=,.@_-, got '${roleName}'`,
@@ -224,7 +224,7 @@ export class ThreatDetection extends Construct {
     for (const s of scanned) {
       for (const p of s.objectPrefixes ?? []) {
         if (Token.isUnresolved(p)) continue;
-        if (!/^([A-Za-z0-9!_.'()-]+\/)+$/.test(p)) {
+        if (!KEY_PREFIX_PATTERN.test(p)) {
           throw new PlatformValidationError(
             this,
             `malwareProtection[].objectPrefixes must be path segments ending in '/', without wildcards (e.g. 'incoming/'), got '${p}'`,

@@ -22,7 +22,7 @@ export class ManagedPolicyPrincipal implements iam.IPrincipal {
 
   constructor(
     private readonly scope: Construct,
-    public readonly role: iam.Role,
+    public readonly role: iam.IRole,
     private readonly policyId = 'Policy',
   ) {
     this.assumeRoleAction = role.assumeRoleAction;

@@ -1,8 +1,9 @@
-import { Aws, Duration, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from './managed-policy-principal';
-import { describeValue, PlatformValidationError } from '../private/validation';
+import { renderStatements } from '../private/imported';
+import { describeValue, IAM_PATH_PATTERN, IAM_ROLE_NAME_PATTERN, PlatformValidationError } from '../private/validation';
 import { WorkloadPrincipal } from './workload-principal';
 
 /** The tag every resource of a workload carries. */
@@ -10,11 +11,6 @@ export const WORKLOAD_TAG_KEY = 'ai-platform:workload';
 
 /** Workload names: lower-case, start with a letter, 2 to 32 characters of letters, digits and '-'. */
 export const WORKLOAD_NAME_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
-
-/** IAM role names: 1-64 letters, digits and `+=,.@_-`. */
-const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
-/** IAM paths: `/`, or `/segment/…/` of letters, digits and `+=,.@_-` (at most 512 characters). */
-const ROLE_PATH_PATTERN = /^\/([\w+=,.@-]+\/)*$/;
 
 export interface WorkloadIdentityProps {
   /** The workload's name; part of its data prefixes and its tag. */
@@ -44,13 +40,59 @@ export interface WorkloadIdentityProps {
 }
 
 /**
+ * A workload: its name (its prefixes and tag), the role it runs as, and where grants to it go.
+ * Implemented by `WorkloadIdentity` and by `WorkloadIdentity.fromRole()` (a role a team already has).
+ */
+export interface IWorkloadIdentity extends IConstruct, iam.IGrantable {
+  /** The workload's name; part of its data prefixes and its tag. */
+  readonly workloadName: string;
+  /** The role the workload runs as. */
+  readonly role: iam.IRole;
+  /** The workload's own prefix in shared buckets: `workloads/<name>/`. */
+  readonly dataPrefix: string;
+  /** The workload's approved-model prefix in the models bucket: `approved/<name>/`. */
+  readonly approvedModelPrefix: string;
+  /** The AWS service the role trusts. */
+  readonly runsAs: WorkloadPrincipal;
+}
+
+/** A role a team already has, and the workload it runs. */
+export interface WorkloadRoleAttributes {
+  /** The workload's name; part of its data prefixes and its tag. Same rule as `WorkloadIdentity`. */
+  readonly workloadName: string;
+  /** The role, e.g. `iam.Role.fromRoleArn(…)`. */
+  readonly role: iam.IRole;
+  /**
+   * The AWS service the role trusts (its owner's trust policy, which cannot be read here): constructs
+   * check it against the service they run on, and the import warns with the trust it must have.
+   */
+  readonly runsAs: WorkloadPrincipal;
+  /**
+   * Whether grants may attach a customer-managed policy of this app to the role. When false, nothing
+   * is attached, and every grant is a warning naming the statement the role's owner must add.
+   * @default true
+   */
+  readonly mutable?: boolean;
+}
+
+/**
  * One IAM role per workload: trusts only the service the workload runs as, in this account
  * (`aws:SourceAccount`, and `aws:SourceArn` where known), with sessions of at most one hour.
  * Access is granted to it by the resources' `grant*()` methods, never by hand-written policies;
  * grants land in one customer-managed policy of the workload (no inline policies).
  * The role carries the tag `ai-platform:workload=<name>`; tag the rest of the workload with `tagWorkload()`.
  */
-export class WorkloadIdentity extends Construct implements iam.IGrantable {
+export class WorkloadIdentity extends Construct implements IWorkloadIdentity {
+  /**
+   * A workload that runs as a role a team already has. Its grants go to a customer-managed policy of
+   * this app attached to the role (or, with `mutable: false`, into warnings naming each statement).
+   * The role's trust, session length and permissions boundary stay its owner's: a warning
+   * (`ztai:workload-role-imported`) names the trust it must have.
+   */
+  public static fromRole(scope: Construct, id: string, attrs: WorkloadRoleAttributes): IWorkloadIdentity {
+    return new ImportedWorkloadIdentity(scope, id, attrs);
+  }
+
   /** Whether a construct is a WorkloadIdentity. */
   public static isWorkloadIdentity(x: unknown): x is WorkloadIdentity {
     return x instanceof WorkloadIdentity;
@@ -58,6 +100,7 @@ export class WorkloadIdentity extends Construct implements iam.IGrantable {
 
   public readonly workloadName: string;
   public readonly role: iam.Role;
+  public readonly runsAs: WorkloadPrincipal;
   public readonly grantPrincipal: iam.IPrincipal;
   /** The workload's own prefix in shared buckets: `workloads/<name>/`. */
   public readonly dataPrefix: string;
@@ -66,12 +109,7 @@ export class WorkloadIdentity extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
-    if (Token.isUnresolved(props.workloadName) || !WORKLOAD_NAME_PATTERN.test(props.workloadName)) {
-      throw new PlatformValidationError(
-        this,
-        `workloadName must be 2-32 characters of lower-case letters, digits and '-', starting with a letter, got '${props.workloadName}'`,
-      );
-    }
+    validateWorkloadName(this, props.workloadName);
     if (props.sourceArn && !props.runsAs.sendsSourceAccount) {
       throw new PlatformValidationError(
         this,
@@ -80,16 +118,12 @@ export class WorkloadIdentity extends Construct implements iam.IGrantable {
     }
     this.validateRoleNameAndPath(props);
     this.workloadName = props.workloadName;
+    this.runsAs = props.runsAs;
     this.dataPrefix = `workloads/${props.workloadName}/`;
     this.approvedModelPrefix = `approved/${props.workloadName}/`;
 
-    const conditions: Record<string, Record<string, unknown>> = {};
-    if (props.runsAs.sendsSourceAccount) {
-      conditions.StringEquals = { 'aws:SourceAccount': Aws.ACCOUNT_ID };
-      if (props.sourceArn) conditions.ArnLike = { 'aws:SourceArn': props.sourceArn };
-    }
     this.role = new iam.Role(this, 'Resource', {
-      assumedBy: new iam.ServicePrincipal(props.runsAs.servicePrincipal).withConditions(conditions),
+      assumedBy: workloadTrustPrincipal(props.runsAs, props.sourceArn),
       description: props.description ?? `Workload ${props.workloadName} (${props.runsAs.servicePrincipal})`,
       maxSessionDuration: Duration.hours(1),
       roleName: props.roleName,
@@ -101,7 +135,7 @@ export class WorkloadIdentity extends Construct implements iam.IGrantable {
 
   private validateRoleNameAndPath(props: WorkloadIdentityProps): void {
     const { roleName, rolePath } = props;
-    if (roleName !== undefined && !Token.isUnresolved(roleName) && !ROLE_NAME_PATTERN.test(roleName)) {
+    if (roleName !== undefined && !Token.isUnresolved(roleName) && !IAM_ROLE_NAME_PATTERN.test(roleName)) {
       throw new PlatformValidationError(
         this,
         `roleName must be an IAM role name: 1-64 letters, digits and '+=,.@_-', got ${describeValue(roleName)}` +
@@ -111,7 +145,7 @@ export class WorkloadIdentity extends Construct implements iam.IGrantable {
     if (
       rolePath !== undefined &&
       !Token.isUnresolved(rolePath) &&
-      (!ROLE_PATH_PATTERN.test(rolePath) || rolePath.length > 512)
+      (!IAM_PATH_PATTERN.test(rolePath) || rolePath.length > 512)
     ) {
       throw new PlatformValidationError(
         this,
@@ -124,4 +158,89 @@ export class WorkloadIdentity extends Construct implements iam.IGrantable {
 /** Tag every resource under `scope` with `ai-platform:workload=<name>`. */
 export function tagWorkload(scope: IConstruct, workloadName: string): void {
   Tags.of(scope).add(WORKLOAD_TAG_KEY, workloadName);
+}
+
+/** The principal a workload's role trusts: the service, in this account (and for `sourceArn`) where it says so. */
+export function workloadTrustPrincipal(runsAs: WorkloadPrincipal, sourceArn?: string): iam.IPrincipal {
+  const conditions: Record<string, Record<string, unknown>> = {};
+  if (runsAs.sendsSourceAccount) {
+    conditions.StringEquals = { 'aws:SourceAccount': Aws.ACCOUNT_ID };
+    if (sourceArn) conditions.ArnLike = { 'aws:SourceArn': sourceArn };
+  }
+  return new iam.ServicePrincipal(runsAs.servicePrincipal).withConditions(conditions);
+}
+
+function validateWorkloadName(scope: IConstruct, workloadName: string): void {
+  if (Token.isUnresolved(workloadName) || !WORKLOAD_NAME_PATTERN.test(workloadName)) {
+    throw new PlatformValidationError(
+      scope,
+      `workloadName must be 2-32 characters of lower-case letters, digits and '-', starting with a letter, got ${describeValue(workloadName)}`,
+    );
+  }
+}
+
+/** A workload that runs as an existing role (`WorkloadIdentity.fromRole`). */
+class ImportedWorkloadIdentity extends Construct implements IWorkloadIdentity {
+  public readonly workloadName: string;
+  public readonly role: iam.IRole;
+  public readonly runsAs: WorkloadPrincipal;
+  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly dataPrefix: string;
+  public readonly approvedModelPrefix: string;
+
+  constructor(scope: Construct, id: string, attrs: WorkloadRoleAttributes) {
+    super(scope, id);
+    validateWorkloadName(this, attrs.workloadName);
+    this.workloadName = attrs.workloadName;
+    this.role = attrs.role;
+    this.runsAs = attrs.runsAs;
+    this.dataPrefix = `workloads/${attrs.workloadName}/`;
+    this.approvedModelPrefix = `approved/${attrs.workloadName}/`;
+    this.grantPrincipal =
+      attrs.mutable === false ? new WarningPrincipal(this, attrs.role) : new ManagedPolicyPrincipal(this, attrs.role);
+    const trust = new iam.PolicyStatement({
+      principals: [workloadTrustPrincipal(attrs.runsAs)],
+      actions: ['sts:AssumeRole'],
+    });
+    Annotations.of(this).addWarningV2(
+      'ztai:workload-role-imported',
+      `The role ${attrs.role.roleArn} is imported: its trust policy, session length and permissions boundary are its owner's and are not checked here. ` +
+        `It must trust only ${attrs.runsAs.servicePrincipal}, in this account, with sessions of at most one hour; trust statement: ` +
+        renderStatements(this, [trust]),
+    );
+    tagWorkload(this, attrs.workloadName);
+  }
+}
+
+/**
+ * The grant principal of an immutable imported role: it attaches nothing, and turns every grant into
+ * a warning naming the statement the role's owner must add to its policies.
+ */
+class WarningPrincipal implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  public readonly principalAccount: string | undefined;
+
+  constructor(
+    private readonly scope: IConstruct,
+    private readonly role: iam.IRole,
+  ) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.policyFragment = role.policyFragment;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    Annotations.of(this.scope).addWarningV2(
+      'ztai:workload-role-immutable',
+      `The role ${this.role.roleArn} is imported with mutable: false, so this grant is not attached; its owner must add to its policies: ` +
+        renderStatements(this.scope, [statement]),
+    );
+    return { statementAdded: false };
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
 }

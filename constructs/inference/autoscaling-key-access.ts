@@ -1,6 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { PlatformKey } from '../keys/platform-key';
 import * as perms from '../private/perms';
 
 /** The Sids of the key-policy statements `allowAutoScalingServiceLinkedRole` adds. */
@@ -34,14 +35,25 @@ export function autoScalingServiceLinkedRoleArn(): string {
  * Idempotent per key. Returns false for an imported key, whose policy this app cannot change.
  */
 export function allowAutoScalingServiceLinkedRole(key: kms.IKey): boolean {
-  if (!(key instanceof kms.Key)) return false;
-  if (allowed.has(key)) return true;
-  allowed.add(key);
+  const target = key instanceof PlatformKey ? key.key : key;
+  if (!(target instanceof kms.Key)) return false;
+  if (allowed.has(target)) return true;
+  allowed.add(target);
+  for (const statement of autoScalingKeyPolicyStatements()) target.addToResourcePolicy(statement);
+  return true;
+}
+
+/**
+ * The key-policy statements that let the EC2 Auto Scaling service-linked role use a key (see
+ * `allowAutoScalingServiceLinkedRole`): what it adds to a key of this app, and what the owner of an
+ * imported key is asked to add.
+ */
+export function autoScalingKeyPolicyStatements(): iam.PolicyStatement[] {
   const principalIsAutoScaling = {
     ArnEquals: { 'aws:PrincipalArn': autoScalingServiceLinkedRoleArn() },
     StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID },
   };
-  key.addToResourcePolicy(
+  return [
     new iam.PolicyStatement({
       sid: AUTOSCALING_KEY_POLICY_SIDS.use,
       principals: [new iam.AnyPrincipal()],
@@ -49,8 +61,6 @@ export function allowAutoScalingServiceLinkedRole(key: kms.IKey): boolean {
       resources: ['*'],
       conditions: principalIsAutoScaling,
     }),
-  );
-  key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: AUTOSCALING_KEY_POLICY_SIDS.grants,
       principals: [new iam.AnyPrincipal()],
@@ -58,6 +68,5 @@ export function allowAutoScalingServiceLinkedRole(key: kms.IKey): boolean {
       resources: ['*'],
       conditions: { ...principalIsAutoScaling, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }),
-  );
-  return true;
+  ];
 }

@@ -4,14 +4,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { tagWorkload, WorkloadIdentity } from '../identity/workload-identity';
-import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
+import { IWorkloadIdentity, tagWorkload } from '../identity/workload-identity';
+import { IPlatformNetwork, SubnetTier } from '../network/segmented-network';
+import { warnOwnerMustAdd } from '../private/imported';
 import * as perms from '../private/perms';
 import { PlatformValidationError, validateIntegerRange } from '../private/validation';
-import { allowAutoScalingServiceLinkedRole } from './autoscaling-key-access';
+import { allowAutoScalingServiceLinkedRole, autoScalingKeyPolicyStatements } from './autoscaling-key-access';
 import { FleetMachineImage } from './fleet-machine-image';
 import { EC2_INSTANCE_TYPE_PATTERN, GPU_INSTANCE_FAMILIES, isGpuInstanceType } from './gpu-instance-types';
-import { grantWithWildcards, trustsService, WILDCARD_RESOURCE_REASON } from './grants';
+import { grantWithWildcards, WILDCARD_RESOURCE_REASON, workloadTrusts } from './grants';
 
 /**
  * The GPU metrics every fleet instance publishes, and the contract the operational alarms watch:
@@ -62,11 +63,33 @@ export function gpuFleetAgentConfig(): Record<string, unknown> {
   };
 }
 
+/** The values a `GpuFleet` takes for props that are not given (and do not derive from others). */
+export interface GpuFleetDefaults {
+  readonly minInstances: number;
+  readonly rootVolumeSizeGiB: number;
+  readonly rootDeviceName: string;
+}
+
+/**
+ * The defaults of `GpuFleetProps`, as a pure function: the construct merges the given props over
+ * them, and a configuration layer can fill in its own defaults from the same values.
+ * (`maxInstances` defaults to `minInstances`, and at least 1.)
+ */
+export function gpuFleetDefaults(): GpuFleetDefaults {
+  return { minInstances: 0, rootVolumeSizeGiB: 200, rootDeviceName: '/dev/xvda' };
+}
+
 export interface GpuFleetProps {
-  /** The workload the fleet runs; its role (which must trust `ec2.amazonaws.com`) becomes the instance role. */
-  readonly workload: WorkloadIdentity;
-  /** The platform network: instances go in its GPU tier. */
-  readonly network: SegmentedNetwork;
+  /**
+   * The workload the fleet runs; its role (which must trust `ec2.amazonaws.com`) becomes the instance
+   * role. A `WorkloadIdentity`, or `WorkloadIdentity.fromRole()` for an existing role.
+   */
+  readonly workload: IWorkloadIdentity;
+  /**
+   * The network: instances go in its GPU tier. A `SegmentedNetwork`, or
+   * `SegmentedNetwork.fromVpcAttributes()` for an existing VPC.
+   */
+  readonly network: IPlatformNetwork;
   /** EC2 instance type of a GPU family, e.g. `g5.2xlarge`. */
   readonly instanceType: string;
   /** The machine image: a pinned AMI or an SSM parameter read at deploy time. */
@@ -140,9 +163,13 @@ export class GpuFleet extends Construct {
     network.admitWorkload(this.securityGroup);
 
     if (!allowAutoScalingServiceLinkedRole(props.volumeKey)) {
-      Annotations.of(this).addWarningV2(
+      warnOwnerMustAdd(
+        this,
         'ztai:fleet-imported-volume-key',
-        'volumeKey is imported: its key policy must let the EC2 Auto Scaling service-linked role use it (see allowAutoScalingServiceLinkedRole), or instances fail to launch.',
+        `volumeKey ${props.volumeKey.keyArn}`,
+        'its key policy',
+        autoScalingKeyPolicyStatements(),
+        "the EC2 Auto Scaling service-linked role encrypts the instances' volumes with it, or instances fail to launch",
       );
     }
 
@@ -163,7 +190,7 @@ export class GpuFleet extends Construct {
       detailedMonitoring: true,
       blockDevices: [
         {
-          deviceName: props.rootDeviceName ?? '/dev/xvda',
+          deviceName: props.rootDeviceName ?? gpuFleetDefaults().rootDeviceName,
           volume: ec2.BlockDeviceVolume.ebs(rootSize, {
             encrypted: true,
             kmsKey: props.volumeKey,
@@ -212,7 +239,7 @@ export class GpuFleet extends Construct {
   }
 
   private validate(props: GpuFleetProps) {
-    if (!trustsService(props.workload.role, 'ec2.amazonaws.com')) {
+    if (!workloadTrusts(props.workload, 'ec2.amazonaws.com')) {
       throw new PlatformValidationError(
         this,
         `workload: the instance role of '${props.workload.workloadName}' must trust ec2.amazonaws.com (WorkloadPrincipal.EC2)`,
@@ -240,14 +267,15 @@ export class GpuFleet extends Construct {
         );
       }
     }
-    const min = props.minInstances ?? 0;
+    const defaults = gpuFleetDefaults();
+    const min = props.minInstances ?? defaults.minInstances;
     validateIntegerRange(this, 'minInstances', min, 0, 1000);
     const max = props.maxInstances ?? Math.max(1, min);
     validateIntegerRange(this, 'maxInstances', max, 1, 1000);
     if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
       throw new PlatformValidationError(this, `maxInstances (${max}) must be >= minInstances (${min})`);
     }
-    const rootSize = props.rootVolumeSizeGiB ?? 200;
+    const rootSize = props.rootVolumeSizeGiB ?? defaults.rootVolumeSizeGiB;
     validateIntegerRange(this, 'rootVolumeSizeGiB', rootSize, 8, 16384);
     if (props.rootDeviceName !== undefined && !/^\/dev\/(xvd[a-z]|sd[a-z]1?|nvme0n1)$/.test(props.rootDeviceName)) {
       throw new PlatformValidationError(
@@ -259,7 +287,7 @@ export class GpuFleet extends Construct {
   }
 
   /** Session Manager and Run Command through the VPC endpoints, instead of SSH. */
-  private grantSystemsManagerAccess(workload: WorkloadIdentity): void {
+  private grantSystemsManagerAccess(workload: IWorkloadIdentity): void {
     const instances = Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     grantWithWildcards(
       workload,
@@ -277,7 +305,7 @@ export class GpuFleet extends Construct {
    * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html
    * https://github.com/aws/amazon-cloudwatch-agent/blob/main/plugins/processors/ec2tagger/README.md
    */
-  private grantGpuMetrics(workload: WorkloadIdentity): void {
+  private grantGpuMetrics(workload: IWorkloadIdentity): void {
     grantWithWildcards(workload, perms.CLOUDWATCH_PUT_METRICS, ['*'], WILDCARD_RESOURCE_REASON, {
       StringEquals: { 'cloudwatch:namespace': GPU_FLEET_METRICS.namespace },
     });

@@ -45,10 +45,11 @@ export function isGpuInstanceType(instanceType: string): boolean {
 
 /**
  * Families whose instances carry local NVMe instance storage although their name has no `d` after
- * the generation. Kept in step with the Guard rule ZTAI_ENCRYPTION_SAGEMAKER_ENDPOINT_KMS
- * (policy/guard/encryption.guard), so a template this code builds passes that rule.
+ * the generation. The Guard rule ZTAI_ENCRYPTION_SAGEMAKER_ENDPOINT_KMS (policy/guard/encryption.guard)
+ * repeats this list and `LOCAL_STORAGE_FAMILY_PATTERN` (Guard cannot import it); a test keeps them equal,
+ * so a template this code builds passes that rule.
  */
-const LOCAL_STORAGE_FAMILIES: readonly string[] = [
+export const LOCAL_STORAGE_FAMILIES: readonly string[] = [
   'g5',
   'g6',
   'g6e',
@@ -60,6 +61,9 @@ const LOCAL_STORAGE_FAMILIES: readonly string[] = [
   'trn1n',
   'trn2',
 ];
+
+/** Families with a `d` after the generation (g4dn, p4d, p4de, p3dn, m5d, …): local NVMe instance storage. */
+export const LOCAL_STORAGE_FAMILY_PATTERN = /^[a-z]+[0-9]+[a-z]*d[a-z]*$/;
 
 /**
  * Whether an instance type has local NVMe instance storage: families with a `d` after the
@@ -73,5 +77,5 @@ const LOCAL_STORAGE_FAMILIES: readonly string[] = [
 export function hasLocalInstanceStorage(instanceType: string): boolean {
   const family = instanceFamily(instanceType);
   if (family === undefined) return false;
-  return /^[a-z]+[0-9]+[a-z]*d[a-z]*$/.test(family) || LOCAL_STORAGE_FAMILIES.includes(family);
+  return LOCAL_STORAGE_FAMILY_PATTERN.test(family) || LOCAL_STORAGE_FAMILIES.includes(family);
 }

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
+import type { IWorkloadIdentity } from '../identity/workload-identity';
 import { acknowledgeFinding } from '../private/nag';
 import * as perms from '../private/perms';
 
@@ -45,4 +46,14 @@ export function grantEcrPull(grantee: iam.IGrantable, repositoryArn: string): ia
 export function trustsService(role: iam.Role, servicePrincipal: string): boolean {
   const doc = Stack.of(role).resolve(role.assumeRolePolicy?.toJSON());
   return JSON.stringify(doc ?? {}).includes(`"${servicePrincipal}"`);
+}
+
+/**
+ * Whether a workload's role trusts a service: read from the synthesized trust policy of a role made
+ * in this app; for an imported role (whose trust cannot be read) the service it was declared to run
+ * as (`runsAs`), which its import warns must match its trust policy.
+ */
+export function workloadTrusts(workload: IWorkloadIdentity, servicePrincipal: string): boolean {
+  if (workload.role instanceof iam.Role) return trustsService(workload.role, servicePrincipal);
+  return workload.runsAs.servicePrincipal === servicePrincipal;
 }

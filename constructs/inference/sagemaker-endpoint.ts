@@ -7,12 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
-import { tagWorkload, WorkloadIdentity } from '../identity/workload-identity';
-import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
+import { IWorkloadIdentity, tagWorkload } from '../identity/workload-identity';
+import { cloudWatchLogsKeyStatement, KeyUsageService, keyUseThroughServicesStatements } from '../keys/platform-key';
+import { IPlatformNetwork, SubnetTier } from '../network/segmented-network';
+import { isOwned, warnOwnerMustAdd } from '../private/imported';
 import { acknowledgeFindings } from '../private/nag';
 import * as perms from '../private/perms';
 import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
-import { EncryptedBucket } from '../storage/encrypted-bucket';
+import { IPrefixBucket } from '../storage/encrypted-bucket';
 import { ApprovedModelVersion, approvedModelFilesPrefix, approvedModelProblems } from './approved-model';
 import {
   GPU_INSTANCE_FAMILIES,
@@ -20,7 +22,7 @@ import {
   isGpuInstanceType,
   SAGEMAKER_INSTANCE_TYPE_PATTERN,
 } from './gpu-instance-types';
-import { grantWithWildcards, trustsService, WILDCARD_RESOURCE_REASON } from './grants';
+import { grantWithWildcards, WILDCARD_RESOURCE_REASON, workloadTrusts } from './grants';
 import { ModelImage } from './model-image';
 
 /**
@@ -49,16 +51,42 @@ export const EndpointStorageEncryption = {
 } as const;
 export type EndpointStorageEncryption = (typeof EndpointStorageEncryption)[keyof typeof EndpointStorageEncryption];
 
+/** The values a `GpuModelEndpoint` takes for props that are not given (and do not derive from others). */
+export interface GpuModelEndpointDefaults {
+  readonly initialInstanceCount: number;
+  readonly targetInvocationsPerInstance: number;
+  readonly dataCaptureSamplingPercentage: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The defaults of `GpuModelEndpointProps`, as a pure function: the construct merges the given props
+ * over them, and a configuration layer can fill in its own defaults from the same values.
+ * (`minInstances` defaults to `initialInstanceCount`, `maxInstances` to twice `minInstances`.)
+ */
+export function gpuModelEndpointDefaults(): GpuModelEndpointDefaults {
+  return {
+    initialInstanceCount: 2,
+    targetInvocationsPerInstance: 70,
+    dataCaptureSamplingPercentage: 100,
+    logRetention: logs.RetentionDays.ONE_YEAR,
+  };
+}
+
 export interface GpuModelEndpointProps {
   /**
    * The workload the endpoint serves. Its role (which must trust `sagemaker.amazonaws.com`) becomes
-   * the execution role and is placed under `SAGEMAKER_EXECUTION_ROLE_PATH`.
+   * the execution role; a role created in this app is placed under `SAGEMAKER_EXECUTION_ROLE_PATH`
+   * (an imported role keeps its own path). A `WorkloadIdentity`, or `WorkloadIdentity.fromRole()`.
    */
-  readonly workload: WorkloadIdentity;
-  /** The platform network: the endpoint's interfaces go in its GPU tier. */
-  readonly network: SegmentedNetwork;
-  /** The platform's models bucket. */
-  readonly modelsBucket: EncryptedBucket;
+  readonly workload: IWorkloadIdentity;
+  /**
+   * The network: the endpoint's interfaces go in its GPU tier. A `SegmentedNetwork`, or
+   * `SegmentedNetwork.fromVpcAttributes()` for an existing VPC.
+   */
+  readonly network: IPlatformNetwork;
+  /** The models bucket. An `EncryptedBucket`, or `EncryptedBucket.fromBucketAttributes()` for an existing bucket. */
+  readonly modelsBucket: IPrefixBucket;
   /**
    * The approved model version the endpoint serves. SageMaker loads the files the admission gate
    * wrote under `approved/<workload>/<name>/<version>/files/` (uncompressed, as they were signed)
@@ -70,7 +98,7 @@ export interface GpuModelEndpointProps {
   /** SageMaker instance type of a GPU family, e.g. `ml.g5.xlarge`. */
   readonly instanceType: string;
   /** Where request and response capture goes: the workload's prefix of this encrypted bucket. */
-  readonly dataCaptureBucket: EncryptedBucket;
+  readonly dataCaptureBucket: IPrefixBucket;
   /** The key of the endpoint's container log group. */
   readonly logEncryptionKey: kms.IKey;
   /** Instances when the endpoint is created; at least 2 spreads it over two availability zones. @default 2 */
@@ -160,7 +188,7 @@ export class GpuModelEndpoint extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/sagemaker/Endpoints/${this.endpointName}`,
       encryptionKey: props.logEncryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      retention: props.logRetention ?? gpuModelEndpointDefaults().logRetention,
       // A fixed name: retained on delete and on update rollback, deleted when its own create rolls
       // back, so a failed first deploy can be retried.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
@@ -207,6 +235,7 @@ export class GpuModelEndpoint extends Construct {
       ? EndpointStorageEncryption.INSTANCE_STORE_HARDWARE
       : EndpointStorageEncryption.KMS;
     const storageKey = props.storageKey ?? props.modelsBucket.encryptionKey;
+    this.warnImportedKeys(props.logEncryptionKey, localStorage ? undefined : storageKey);
     this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
       kmsKeyId: localStorage ? undefined : storageKey.keyArn,
       productionVariants: [
@@ -276,7 +305,7 @@ export class GpuModelEndpoint extends Construct {
 
   private validate(props: GpuModelEndpointProps) {
     const { workload } = props;
-    if (!trustsService(workload.role, 'sagemaker.amazonaws.com')) {
+    if (!workloadTrusts(workload, 'sagemaker.amazonaws.com')) {
       throw new PlatformValidationError(
         this,
         `workload: the execution role of '${workload.workloadName}' must trust sagemaker.amazonaws.com (WorkloadPrincipal.SAGEMAKER)`,
@@ -295,7 +324,8 @@ export class GpuModelEndpoint extends Construct {
       }
     }
 
-    const initial = props.initialInstanceCount ?? 2;
+    const defaults = gpuModelEndpointDefaults();
+    const initial = props.initialInstanceCount ?? defaults.initialInstanceCount;
     validateIntegerRange(this, 'initialInstanceCount', initial, 1, 1000);
     const min = props.minInstances ?? initial;
     validateIntegerRange(this, 'minInstances', min, 1, 1000);
@@ -318,14 +348,14 @@ export class GpuModelEndpoint extends Construct {
         );
       }
     }
-    const target = props.targetInvocationsPerInstance ?? 70;
+    const target = props.targetInvocationsPerInstance ?? defaults.targetInvocationsPerInstance;
     if (!Token.isUnresolved(target) && !(Number.isFinite(target) && target > 0)) {
       throw new PlatformValidationError(
         this,
         `targetInvocationsPerInstance must be a number > 0, got ${describeValue(target)}`,
       );
     }
-    const sampling = props.dataCaptureSamplingPercentage ?? 100;
+    const sampling = props.dataCaptureSamplingPercentage ?? defaults.dataCaptureSamplingPercentage;
     validateIntegerRange(this, 'dataCaptureSamplingPercentage', sampling, 1, 100);
     return { initial, min, max, target, sampling };
   }
@@ -353,7 +383,7 @@ export class GpuModelEndpoint extends Construct {
     );
   }
 
-  private validateCapturePrefix(workload: WorkloadIdentity, prefix: string): void {
+  private validateCapturePrefix(workload: IWorkloadIdentity, prefix: string): void {
     if (Token.isUnresolved(prefix)) return;
     const segments = prefix.slice(0, -1).split('/');
     const ok =
@@ -374,8 +404,10 @@ export class GpuModelEndpoint extends Construct {
    * Put the execution role under the platform's SageMaker execution-role path, so its ARN is
    * `role/ztai/sagemaker-execution/<name>`, the ARN other stacks name before the role exists.
    */
-  private placeExecutionRole(workload: WorkloadIdentity): void {
-    const cfnRole = workload.role.node.defaultChild as iam.CfnRole;
+  private placeExecutionRole(workload: IWorkloadIdentity): void {
+    const cfnRole = workload.role.node.defaultChild;
+    // An imported role keeps the path its owner gave it.
+    if (!(cfnRole instanceof iam.CfnRole)) return;
     if (cfnRole.path !== undefined && cfnRole.path !== SAGEMAKER_EXECUTION_ROLE_PATH) {
       throw new PlatformValidationError(
         this,
@@ -383,6 +415,33 @@ export class GpuModelEndpoint extends Construct {
       );
     }
     cfnRole.path = SAGEMAKER_EXECUTION_ROLE_PATH;
+  }
+
+  /**
+   * Name, in a warning, the key-policy statements the owner of an imported key must add: CloudWatch
+   * Logs for the log group's key, and use through SageMaker for the ML storage key.
+   */
+  private warnImportedKeys(logKey: kms.IKey, storageKey: kms.IKey | undefined): void {
+    if (!isOwned(logKey)) {
+      warnOwnerMustAdd(
+        this,
+        'ztai:imported-key-policy',
+        `key ${logKey.keyArn}`,
+        'its key policy',
+        [cloudWatchLogsKeyStatement()],
+        `CloudWatch Logs encrypts the endpoint's log group /aws/sagemaker/Endpoints/${this.endpointName} with it`,
+      );
+    }
+    if (storageKey && !isOwned(storageKey)) {
+      warnOwnerMustAdd(
+        this,
+        'ztai:imported-key-policy',
+        `key ${storageKey.keyArn}`,
+        'its key policy',
+        keyUseThroughServicesStatements([KeyUsageService.SAGEMAKER]),
+        "SageMaker encrypts the endpoint instances' ML storage volumes with it (KmsKeyId)",
+      );
+    }
   }
 
   /** What SageMaker does with the execution role: read the model, write captures, manage ENIs, write logs and metrics. */

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,16 +7,25 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { WorkloadPrincipal } from '../identity/workload-principal';
-import { KeyUsageService, PlatformKey } from '../keys/platform-key';
+import { cloudWatchLogsKeyStatement, KeyUsageService, PlatformKey } from '../keys/platform-key';
 import { PlatformEndpoint } from '../network/platform-endpoint';
-import { SegmentedNetwork, SubnetTier } from '../network/segmented-network';
+import { IPlatformNetwork, SubnetTier } from '../network/segmented-network';
+import { addToResourcePolicyOrWarn, grantKeyThroughService, isOwned, warnOwnerMustAdd } from '../private/imported';
 import { acknowledgeFinding, acknowledgeFindings, acknowledgeWildcardResource } from '../private/nag';
-import { PlatformValidationError, describeValue, validateIntegerRange } from '../private/validation';
-import { EncryptedBucket } from '../storage/encrypted-bucket';
+import {
+  describeValue,
+  IAM_PATH_PATTERN,
+  IAM_ROLE_NAME_PATTERN,
+  KEY_PREFIX_PATTERN,
+  PlatformValidationError,
+  validateIntegerRange,
+} from '../private/validation';
+import { IPrefixBucket } from '../storage/encrypted-bucket';
 import {
   APPROVED_PREFIX,
   BUNDLE_NAME,
@@ -28,6 +36,7 @@ import {
 } from './admission/admission';
 import * as perms from './integrity-perms';
 import { ModelSigningKey } from './model-signing-key';
+import { ADMISSION_HANDLER_BUNDLING, admissionHandlerCode } from './private/admission-handler';
 import { enableEventBridgeNotifications } from './private/bucket-events';
 
 /** The default path of the admission role: the bucket policy and the audit alarms recognise the role by it. */
@@ -40,8 +49,6 @@ export const ADMISSION_ROLE_PATH = '/ztai/model-admission/';
 const TRIGGER_RETRY_ATTEMPTS = 185;
 const TRIGGER_MAX_EVENT_AGE = Duration.hours(24);
 
-const ROLE_PATH_PATTERN = /^\/([\w+=,.@-]+\/)*$/;
-const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 const ROLE_ARN_PATTERN = /^arn:[a-z-]+:iam::(\d{12}):role\/[\w+=,.@/-]*\*?$/;
 
 export interface ProtectApprovedPrefixOptions {
@@ -56,15 +63,20 @@ export interface ProtectApprovedPrefixOptions {
 }
 
 export interface ModelAdmissionGateProps {
-  /** The models bucket: models and bundles arrive under `incoming/`, the gate writes `approved/` and `rejected/`. */
-  readonly modelsBucket: EncryptedBucket;
+  /**
+   * The models bucket: models and bundles arrive under `incoming/`, the gate writes `approved/` and
+   * `rejected/`. An `EncryptedBucket`, or `EncryptedBucket.fromBucketAttributes()` for an existing
+   * bucket (then its owner adds the approved-prefix protection and turns on EventBridge delivery, as
+   * warnings name).
+   */
+  readonly modelsBucket: IPrefixBucket;
   /** The key bundles must be signed with; the gate verifies with `kms:Verify` against it. */
   readonly signingKey: ModelSigningKey;
   /**
    * The platform network: the function runs in its data tier and reaches S3 through the gateway
    * endpoint (so the bucket's VPC-endpoint condition holds) and KMS through the interface endpoint.
    */
-  readonly network: SegmentedNetwork;
+  readonly network: IPlatformNetwork;
   /** The key of the function's log group (its policy must let CloudWatch Logs use it). */
   readonly logsKey: kms.IKey;
   /** Retention of the function's log group. @default logs.RetentionDays.ONE_YEAR */
@@ -150,12 +162,12 @@ export class ModelAdmissionGate extends Construct {
    * Object tags may also be changed by `taggingPrincipalArns`.
    */
   public static protectApprovedPrefix(
-    bucket: EncryptedBucket,
+    bucket: s3.IBucket,
     admissionRoleArn: string,
     options: ProtectApprovedPrefixOptions = {},
   ): void {
     const prefix = options.approvedPrefix ?? APPROVED_PREFIX;
-    if (!Token.isUnresolved(prefix) && !/^([A-Za-z0-9!_.'()-]+\/)+$/.test(prefix)) {
+    if (!Token.isUnresolved(prefix) && !KEY_PREFIX_PATTERN.test(prefix)) {
       throw new PlatformValidationError(
         bucket,
         `protectApprovedPrefix: approvedPrefix must be path segments ending in '/', without wildcards (e.g. 'approved/'), got ${describeValue(prefix)}`,
@@ -173,7 +185,7 @@ export class ModelAdmissionGate extends Construct {
         );
       }
     }
-    const objects = bucket.bucket.arnForObjects(`${prefix}*`);
+    const objects = bucket.arnForObjects(`${prefix}*`);
     const deny = (sid: string, actions: string[], exempt: string[]) =>
       new iam.PolicyStatement({
         sid,
@@ -190,15 +202,17 @@ export class ModelAdmissionGate extends Construct {
       });
     const taggers = options.taggingPrincipalArns ?? [];
     if (taggers.length === 0) {
-      bucket.bucket.addToResourcePolicy(
+      addToBucketPolicy(
+        bucket,
         deny('DenyApprovedModelWritesExceptAdmission', perms.APPROVED_PREFIX_PROTECTED_WRITES, [admissionRoleArn]),
       );
       return;
     }
     const tagging = perms.APPROVED_PREFIX_PROTECTED_WRITES.filter((a) => /Tagging$/.test(a));
     const content = perms.APPROVED_PREFIX_PROTECTED_WRITES.filter((a) => !tagging.includes(a));
-    bucket.bucket.addToResourcePolicy(deny('DenyApprovedModelWritesExceptAdmission', content, [admissionRoleArn]));
-    bucket.bucket.addToResourcePolicy(
+    addToBucketPolicy(bucket, deny('DenyApprovedModelWritesExceptAdmission', content, [admissionRoleArn]));
+    addToBucketPolicy(
+      bucket,
       deny('DenyApprovedModelTaggingExceptAdmissionAndTaggers', tagging, [admissionRoleArn, ...taggers]),
     );
   }
@@ -210,7 +224,7 @@ export class ModelAdmissionGate extends Construct {
   /** Where the role's grants go (one customer-managed policy). */
   public readonly grantPrincipal: ManagedPolicyPrincipal;
   /** The admission function. */
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The function's security group (data tier, admitted to the platform endpoints). */
   public readonly securityGroup: ec2.SecurityGroup;
   /** Events that failed every retry. */
@@ -288,22 +302,40 @@ export class ModelAdmissionGate extends Construct {
       allowAllOutbound: false,
     });
     props.network.admitWorkload(this.securityGroup);
-    kmsEndpoint.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ModelSignatureVerification',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:Verify'],
-        resources: [props.signingKey.keyArn],
-        conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
+    const verification = new iam.PolicyStatement({
+      sid: 'ModelSignatureVerification',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Verify'],
+      resources: [props.signingKey.keyArn],
+      conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+    });
+    if (kmsEndpoint instanceof ec2.VpcEndpoint) {
+      kmsEndpoint.addToPolicy(verification);
+    } else {
+      warnOwnerMustAdd(
+        this,
+        'ztai:imported-endpoint-policy',
+        `the KMS interface endpoint ${kmsEndpoint.vpcEndpointId}`,
+        'its endpoint policy',
+        [verification],
+        'the gate calls kms:Verify on the signing key through it',
+      );
+    }
+    if (!isOwned(props.logsKey)) {
+      warnOwnerMustAdd(
+        this,
+        'ztai:imported-key-policy',
+        `key ${props.logsKey.keyArn}`,
+        'its key policy',
+        [cloudWatchLogsKeyStatement()],
+        "CloudWatch Logs encrypts the admission function's log group with it",
+      );
+    }
 
     this.grant(props, deadLetterKey);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const functionProps: lambda.FunctionOptions & { runtime: lambda.Runtime } = {
       description: 'Model admission gate: verifies signed models under incoming/ and copies them to approved/',
-      entry: path.join(__dirname, 'admission', 'handler.ts'),
-      handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
@@ -325,14 +357,27 @@ export class ModelAdmissionGate extends Construct {
       maxEventAge: Duration.hours(6),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
-      bundling: {
-        forceDockerBundling: false,
-        externalModules: ['@aws-sdk/*'],
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-      },
-    });
+    };
+    // From the package build: the handler bundled when the package was built. From this repository's
+    // sources: handler.ts, bundled at synth with the local esbuild (never Docker), the same way.
+    const code = admissionHandlerCode(__dirname);
+    this.function =
+      code.kind === 'prebuilt'
+        ? new lambda.Function(this, 'Function', {
+            ...functionProps,
+            code: lambda.Code.fromAsset(code.directory),
+            handler: 'index.handler',
+          })
+        : new nodejs.NodejsFunction(this, 'Function', {
+            ...functionProps,
+            entry: code.entry,
+            handler: 'handler',
+            bundling: {
+              ...ADMISSION_HANDLER_BUNDLING,
+              externalModules: [...ADMISSION_HANDLER_BUNDLING.externalModules],
+              forceDockerBundling: false,
+            },
+          });
     // Lambda checks the role's ENI and dead-letter permissions when it creates the function.
     this.function.node.addDependency(this.grantPrincipal.policy!);
     if (props.reservedConcurrency === undefined) {
@@ -365,10 +410,10 @@ export class ModelAdmissionGate extends Construct {
    * The bucket's events to EventBridge, and the rule that hands `incoming/…bundle.json` creations to the
    * function, with the dead-letter queue for events it cannot deliver.
    */
-  private addTrigger(bucket: EncryptedBucket, deadLetterKey: kms.IKey): events.Rule {
+  private addTrigger(bucket: IPrefixBucket, deadLetterKey: kms.IKey): events.Rule {
     // The bucket's own CloudFormation property, merged with any other notification configuration; the
     // same switch GuardDuty Malware Protection for S3 turns on for a bucket it protects (see the helper).
-    enableEventBridgeNotifications(this, bucket.bucket, 'the model admission gate');
+    enableEventBridgeNotifications(this, bucket, 'the model admission gate');
 
     // A name built from the construct path, so the dead-letter key's policy can name the rule by its ARN
     // without a reference: the rule refers to the queue, the queue to the key, and a key policy referring
@@ -423,7 +468,7 @@ export class ModelAdmissionGate extends Construct {
   /** Every permission of the admission role, in its one managed policy. */
   private grant(props: ModelAdmissionGateProps, deadLetterKey: kms.IKey): void {
     const grantee = this.grantPrincipal;
-    const b = props.modelsBucket.bucket;
+    const b = props.modelsBucket;
     const add = (actions: string[], resourceArns: string[], conditions?: Record<string, Record<string, unknown>>) =>
       iam.Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
 
@@ -437,7 +482,14 @@ export class ModelAdmissionGate extends Construct {
     });
     add([...perms.ADMISSION_WRITE_APPROVED, ...perms.ADMISSION_DELETE_APPROVED], [approved]);
     add(perms.ADMISSION_WRITE_REJECTED, [rejected]);
-    add(perms.ADMISSION_MODELS_KEY, [props.modelsBucket.encryptionKey.keyArn]);
+    grantKeyThroughService(
+      this,
+      props.modelsBucket.encryptionKey,
+      grantee,
+      perms.ADMISSION_MODELS_KEY,
+      's3',
+      'S3 decrypts the submitted models and encrypts the approved copies and rejection records for the admission role',
+    );
     props.signingKey.grantVerify(grantee);
     props.signingKey.grantPublicKey(grantee);
     add(perms.LAMBDA_LOGS, [this.logGroup.logGroupArn]);
@@ -477,7 +529,7 @@ export class ModelAdmissionGate extends Construct {
         );
       }
     }
-    if (!Token.isUnresolved(rolePath) && (!ROLE_PATH_PATTERN.test(rolePath) || rolePath.length > 512)) {
+    if (!Token.isUnresolved(rolePath) && (!IAM_PATH_PATTERN.test(rolePath) || rolePath.length > 512)) {
       throw new PlatformValidationError(
         this,
         `rolePath must be '/' or '/segment/.../' of letters, digits and +=,.@_-, got ${describeValue(rolePath)}`,
@@ -486,7 +538,7 @@ export class ModelAdmissionGate extends Construct {
     if (
       props.roleName !== undefined &&
       !Token.isUnresolved(props.roleName) &&
-      !ROLE_NAME_PATTERN.test(props.roleName)
+      !IAM_ROLE_NAME_PATTERN.test(props.roleName)
     ) {
       throw new PlatformValidationError(
         this,
@@ -494,4 +546,19 @@ export class ModelAdmissionGate extends Construct {
       );
     }
   }
+}
+
+/**
+ * Add a statement that protects the approved area to the bucket's policy, or, for a bucket not defined
+ * in this app, warn with the statement its owner must add.
+ */
+function addToBucketPolicy(bucket: s3.IBucket, statement: iam.PolicyStatement): void {
+  addToResourcePolicyOrWarn(
+    bucket,
+    bucket,
+    statement,
+    'ztai:imported-bucket-policy',
+    `bucket ${bucket.bucketName}`,
+    'without it any principal its own policies allow may change approved models',
+  );
 }

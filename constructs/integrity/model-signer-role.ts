@@ -3,19 +3,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { acknowledgeWildcardResource } from '../private/nag';
-import { PlatformValidationError, describeValue } from '../private/validation';
-import { EncryptedBucket } from '../storage/encrypted-bucket';
+import {
+  describeValue,
+  IAM_PATH_PATTERN,
+  IAM_ROLE_NAME_PATTERN,
+  KEY_PREFIX_PATTERN,
+  PlatformValidationError,
+} from '../private/validation';
+import { IPrefixBucket } from '../storage/encrypted-bucket';
 import * as perms from './integrity-perms';
 
 /** Where the default trust of a signer role looks for release principals: roles under the path `/release/`. */
 export const DEFAULT_RELEASE_ROLE_PATH = '/release/';
 
-/** Role paths: `/`, or `/segment/…/` of letters, digits and `+=,.@_-`. */
-const ROLE_PATH_PATTERN = /^\/([\w+=,.@-]+\/)*$/;
-/** Role names: 1-64 letters, digits and `+=,.@_-`. */
-const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
-/** Object key prefixes: path segments ending in `/`, no wildcards. */
-const KEY_PREFIX_PATTERN = /^([A-Za-z0-9!_.'()-]+\/)+$/;
 /** ECR repository name prefixes (the repository names below them are `<prefix>/<name>`). */
 const REPOSITORY_PREFIX_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
@@ -85,7 +85,7 @@ export class ModelSignerRole extends Construct implements iam.IGrantable {
       );
     }
     const path = props.path ?? '/ztai/model-signer/';
-    if (!Token.isUnresolved(path) && (!ROLE_PATH_PATTERN.test(path) || path.length > 512)) {
+    if (!Token.isUnresolved(path) && (!IAM_PATH_PATTERN.test(path) || path.length > 512)) {
       throw new PlatformValidationError(
         this,
         `path must be '/' or '/segment/.../' of letters, digits and +=,.@_- (at most 512 characters), got ${describeValue(path)}`,
@@ -94,7 +94,7 @@ export class ModelSignerRole extends Construct implements iam.IGrantable {
     if (
       props.roleName !== undefined &&
       !Token.isUnresolved(props.roleName) &&
-      !ROLE_NAME_PATTERN.test(props.roleName)
+      !IAM_ROLE_NAME_PATTERN.test(props.roleName)
     ) {
       throw new PlatformValidationError(
         this,
@@ -130,14 +130,14 @@ export class ModelSignerRole extends Construct implements iam.IGrantable {
    * policy must still admit the role where it uploads from (a CI runner outside the VPC needs a
    * VPC-endpoint exemption for exactly these actions on this prefix).
    */
-  public grantUploadTo(bucket: EncryptedBucket, prefix: string): iam.Grant {
+  public grantUploadTo(bucket: IPrefixBucket, prefix: string): iam.Grant {
     if (!Token.isUnresolved(prefix) && (!KEY_PREFIX_PATTERN.test(prefix) || /(^|\/)\.{1,2}\//.test(prefix))) {
       throw new PlatformValidationError(
         this,
         `grantUploadTo: prefix must be one or more path segments ending in '/', without wildcards or '..' (e.g. 'incoming/'), got ${describeValue(prefix)}`,
       );
     }
-    const objects = bucket.bucket.arnForObjects(`${prefix}*`);
+    const objects = bucket.arnForObjects(`${prefix}*`);
     const grant = iam.Grant.addToPrincipal({
       grantee: this,
       actions: perms.RELEASE_UPLOAD,

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, ResourceEnvironment, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -69,7 +69,7 @@ export interface PlatformKeyProps {
  * use, not administration: `kms:CreateGrant` is allowed only to AWS services acting for principals of
  * this account on resources they manage (`kms:GrantIsForAWSResource: true`, through a named service).
  */
-export class PlatformKey extends Construct {
+export class PlatformKey extends Construct implements kms.IKey {
   /** The underlying key. */
   public readonly key: kms.Key;
   public readonly keyArn: string;
@@ -99,48 +99,8 @@ export class PlatformKey extends Construct {
         }),
       ],
     });
-    if (usageServices.length > 0) {
-      const viaServices = usageServices.map((s) => s.viaService());
-      policy.addStatements(
-        new iam.PolicyStatement({
-          sid: 'KeyUseThroughNamedServices',
-          principals: [new iam.AccountRootPrincipal()],
-          actions: perms.KEY_ENCRYPT_DECRYPT,
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': viaServices },
-          },
-        }),
-        // The only way to create a grant on the key: an AWS service integrated with KMS (EBS, SageMaker…)
-        // creating it for a resource it manages for a principal of this account.
-        // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
-        new iam.PolicyStatement({
-          sid: 'GrantsForAwsManagedResources',
-          principals: [new iam.AccountRootPrincipal()],
-          actions: perms.KEY_CREATE_GRANT_FOR_AWS_RESOURCE,
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': viaServices },
-            Bool: { 'kms:GrantIsForAWSResource': 'true' },
-          },
-        }),
-      );
-    }
-    if (props.allowCloudWatchLogs) {
-      policy.addStatements(
-        new iam.PolicyStatement({
-          sid: 'CloudWatchLogsForThisAccount',
-          principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-          actions: perms.KEY_ENCRYPT_DECRYPT,
-          resources: ['*'],
-          conditions: {
-            ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-            },
-          },
-        }),
-      );
-    }
+    policy.addStatements(...keyUseThroughServicesStatements(usageServices));
+    if (props.allowCloudWatchLogs) policy.addStatements(cloudWatchLogsKeyStatement());
 
     this.key = new kms.Key(this, 'Resource', {
       description: props.description ?? 'Zero-trust AI platform key',
@@ -156,6 +116,53 @@ export class PlatformKey extends Construct {
     }
     this.keyArn = this.key.keyArn;
     this.keyId = this.key.keyId;
+  }
+
+  // kms.IKey, handed to the key: a PlatformKey goes wherever aws-cdk-lib takes a key.
+  public get stack(): Stack {
+    return Stack.of(this);
+  }
+  public get env(): ResourceEnvironment {
+    return this.key.env;
+  }
+  public get keyRef(): kms.IKey['keyRef'] {
+    return this.key.keyRef;
+  }
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.key.applyRemovalPolicy(policy);
+  }
+  public addAlias(alias: string): kms.Alias {
+    return this.key.addAlias(alias);
+  }
+  public addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    return this.key.addToResourcePolicy(statement, allowNoOp);
+  }
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return this.key.grant(grantee, ...actions);
+  }
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantDecrypt(grantee);
+  }
+  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantEncrypt(grantee);
+  }
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantEncryptDecrypt(grantee);
+  }
+  public grantSign(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantSign(grantee);
+  }
+  public grantVerify(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantVerify(grantee);
+  }
+  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantSignVerify(grantee);
+  }
+  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantGenerateMac(grantee);
+  }
+  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantVerifyMac(grantee);
   }
 
   /** Let an AWS service principal use the key, narrowed by the given conditions (e.g. `aws:SourceArn`). */
@@ -179,4 +186,56 @@ export class PlatformKey extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The key-policy statements that let principals of this account use a key through named services
+ * (`kms:ViaService`), and let those services create grants for resources they manage: what a
+ * `PlatformKey` carries, and what the owner of an imported key is asked to add. None for no services.
+ */
+export function keyUseThroughServicesStatements(usageServices: readonly KeyUsageService[]): iam.PolicyStatement[] {
+  if (usageServices.length === 0) return [];
+  const viaServices = usageServices.map((s) => s.viaService());
+  return [
+    new iam.PolicyStatement({
+      sid: 'KeyUseThroughNamedServices',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: perms.KEY_ENCRYPT_DECRYPT,
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': viaServices },
+      },
+    }),
+    // The only way to create a grant on the key: an AWS service integrated with KMS (EBS, SageMaker…)
+    // creating it for a resource it manages for a principal of this account.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+    new iam.PolicyStatement({
+      sid: 'GrantsForAwsManagedResources',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: perms.KEY_CREATE_GRANT_FOR_AWS_RESOURCE,
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': viaServices },
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      },
+    }),
+  ];
+}
+
+/**
+ * The key-policy statement that lets CloudWatch Logs use a key for the log groups of this account
+ * and region (`kms:EncryptionContext:aws:logs:arn`).
+ */
+export function cloudWatchLogsKeyStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'CloudWatchLogsForThisAccount',
+    principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+    actions: perms.KEY_ENCRYPT_DECRYPT,
+    resources: ['*'],
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+      },
+    },
+  });
 }

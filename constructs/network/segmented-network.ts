@@ -4,11 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { PlatformKey } from '../keys/platform-key';
 import { acknowledgeFinding } from '../private/nag';
-import { PlatformValidationError, validateIntegerRange } from '../private/validation';
+import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
 import { DnsFirewall, dnsDomainProblem, platformBaseDomains } from './dns-firewall';
 import { PlatformEndpoint } from './platform-endpoint';
 
@@ -49,6 +49,31 @@ export function tierAddresses(zones: number, masks: readonly number[]): number {
   return next;
 }
 const EPHEMERAL = { from: 1024, to: 65535 };
+
+/** The values a `SegmentedNetwork` takes for props that are not given. */
+export interface SegmentedNetworkDefaults {
+  readonly cidr: string;
+  readonly maxAzs: number;
+  readonly gpuTierCidrMask: number;
+  readonly endpointsTierCidrMask: number;
+  readonly dataTierCidrMask: number;
+  readonly flowLogsRetention: logs.RetentionDays;
+}
+
+/**
+ * The defaults of `SegmentedNetworkProps`, as a pure function: the construct merges the given props
+ * over them, and a configuration layer can fill in its own defaults from the same values.
+ */
+export function segmentedNetworkDefaults(): SegmentedNetworkDefaults {
+  return {
+    cidr: '10.40.0.0/16',
+    maxAzs: 2,
+    gpuTierCidrMask: 20,
+    endpointsTierCidrMask: 24,
+    dataTierCidrMask: 22,
+    flowLogsRetention: logs.RetentionDays.ONE_YEAR,
+  };
+}
 
 export interface SegmentedNetworkProps {
   /** The VPC's IPv4 range, from /16 to /22. @default '10.40.0.0/16' */
@@ -100,13 +125,86 @@ export interface SegmentedNetworkProps {
 }
 
 /**
+ * A network the platform's workloads run in: a VPC with named tiers, interface endpoints behind one
+ * security group, and a path to S3. Implemented by `SegmentedNetwork` (a network this library
+ * builds) and by `SegmentedNetwork.fromVpcAttributes()` (a VPC a team already has).
+ */
+export interface IPlatformNetwork extends IConstruct {
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** The security group of the interface endpoints: admitted workloads reach it on HTTPS. */
+  readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  /** Where workload security groups send HTTPS for S3. */
+  readonly s3Peer: ec2.IPeer;
+  /** Subnets of one tier; throws a `PlatformValidationError` naming the tier if the network has none. */
+  tierSubnets(tier: SubnetTier): ec2.SubnetSelection;
+  /**
+   * Let a workload security group reach the interface endpoints (HTTPS) and S3. Its other egress
+   * stays as the workload defined it.
+   */
+  admitWorkload(securityGroup: ec2.ISecurityGroup): void;
+  /** The interface endpoint for a service, if the network has one. */
+  interfaceEndpoint(endpoint: PlatformEndpoint): ec2.IInterfaceVpcEndpoint | undefined;
+}
+
+/** An interface endpoint of an existing VPC, and the service it serves. */
+export interface ExistingInterfaceEndpoint {
+  /** The service. */
+  readonly endpoint: PlatformEndpoint;
+  /** The endpoint, e.g. `ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(…)`. */
+  readonly vpcEndpoint: ec2.IInterfaceVpcEndpoint;
+}
+
+/** A VPC a team already has, described well enough for the platform's workloads to run in it. */
+export interface PlatformNetworkAttributes {
+  /** The VPC, e.g. `ec2.Vpc.fromVpcAttributes(…)` (literal ids, no lookup). */
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the GPU tier (SageMaker ENIs, GPU fleets): private or isolated, never public. */
+  readonly gpuSubnets: ec2.SubnetSelection;
+  /** Subnets of the data tier (platform functions). @default - none: a construct that needs them fails naming this attribute */
+  readonly dataSubnets?: ec2.SubnetSelection;
+  /** Subnets of the endpoints tier. @default - none: a construct that needs them fails naming this attribute */
+  readonly endpointsSubnets?: ec2.SubnetSelection;
+  /**
+   * The security group of the VPC's interface endpoints. Admitting a workload adds an HTTPS ingress
+   * rule to it (an `AWS::EC2::SecurityGroupIngress` beside the workload, in the workload's stack).
+   */
+  readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  /** The VPC's interface endpoints a construct may need to name (e.g. KMS for the admission gate). @default - none */
+  readonly interfaceEndpoints?: ExistingInterfaceEndpoint[];
+  /**
+   * The id of the region's S3 managed prefix list (`pl-…`): workload security groups reach S3 only
+   * through it. Required unless `allowHttpsEgressToAnyIpv4` is set.
+   * @default - none
+   */
+  readonly s3PrefixListId?: string;
+  /**
+   * OPENS HTTPS TO ANY ADDRESS: workload security groups may send HTTPS to 0.0.0.0/0 instead of the
+   * S3 prefix list. Safe only where the subnets have no route out but the S3 gateway endpoint.
+   * @default false
+   */
+  readonly allowHttpsEgressToAnyIpv4?: boolean;
+}
+
+/**
  * A VPC segmented into isolated tiers (GPU compute, interface endpoints, data) with no internet
  * gateway and no NAT, network ACLs between tiers, flow logs of all traffic to an encrypted log
  * group, the default security group stripped, interface endpoints with least-privilege policies
  * reachable only from admitted workloads, an S3 gateway endpoint that admits only the platform's
  * buckets (and ECR's image layers), and a DNS Firewall that resolves only the platform's domains.
  */
-export class SegmentedNetwork extends Construct {
+export class SegmentedNetwork extends Construct implements IPlatformNetwork {
+  /**
+   * A network of an existing VPC: the team names its tiers' subnets, its interface endpoints'
+   * security group and its S3 prefix list. Nothing is created and the VPC is not changed, except an
+   * HTTPS ingress rule on the endpoints' security group for each admitted workload. The VPC's
+   * isolation (routes, NACLs, flow logs, DNS firewall, the S3 gateway endpoint's policy) stays its
+   * owner's: a warning (`ztai:network-imported`) says so.
+   */
+  public static fromVpcAttributes(scope: Construct, id: string, attrs: PlatformNetworkAttributes): IPlatformNetwork {
+    return new ImportedPlatformNetwork(scope, id, attrs);
+  }
+
   public readonly vpc: ec2.Vpc;
   /** The security group of every interface endpoint: HTTPS in from admitted workloads only. */
   public readonly endpointsSecurityGroup: ec2.SecurityGroup;
@@ -125,11 +223,12 @@ export class SegmentedNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: SegmentedNetworkProps = {}) {
     super(scope, id);
-    const cidr = props.cidr ?? '10.40.0.0/16';
+    const defaults = segmentedNetworkDefaults();
+    const cidr = props.cidr ?? defaults.cidr;
     const masks = {
-      gpu: props.gpuTierCidrMask ?? 20,
-      endpoints: props.endpointsTierCidrMask ?? 24,
-      data: props.dataTierCidrMask ?? 22,
+      gpu: props.gpuTierCidrMask ?? defaults.gpuTierCidrMask,
+      endpoints: props.endpointsTierCidrMask ?? defaults.endpointsTierCidrMask,
+      data: props.dataTierCidrMask ?? defaults.dataTierCidrMask,
     };
     const azCount = this.validate(props, cidr, masks);
     const egress = props.openInternetEgress ?? false;
@@ -197,18 +296,7 @@ export class SegmentedNetwork extends Construct {
    * endpoint. Its other egress stays as the workload defined it.
    */
   public admitWorkload(securityGroup: ec2.ISecurityGroup): void {
-    // The rule lives beside the workload's security group, so a workload stack references the
-    // platform stack and never the other way round.
-    new ec2.CfnSecurityGroupIngress(securityGroup, 'HttpsToPlatformEndpoints', {
-      groupId: this.endpointsSecurityGroup.securityGroupId,
-      sourceSecurityGroupId: securityGroup.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: HTTPS,
-      toPort: HTTPS,
-      description: 'HTTPS from an admitted workload',
-    });
-    securityGroup.addEgressRule(this.endpointsSecurityGroup, ec2.Port.tcp(HTTPS), 'HTTPS to the interface endpoints');
-    securityGroup.addEgressRule(this.s3Peer, ec2.Port.tcp(HTTPS), 'HTTPS to S3 through the gateway endpoint');
+    admitToEndpoints(this, securityGroup);
   }
 
   /** Admit the platform's buckets through the S3 gateway endpoint (for principals of this account only). */
@@ -252,7 +340,7 @@ export class SegmentedNetwork extends Construct {
       );
     }
     validateIntegerRange(this, 'maxAzs', props.maxAzs, 2, 6);
-    const azCount = props.availabilityZones?.length ?? props.maxAzs ?? 2;
+    const azCount = props.availabilityZones?.length ?? props.maxAzs ?? segmentedNetworkDefaults().maxAzs;
     for (const [tier, mask] of Object.entries(masks)) {
       validateIntegerRange(this, `${tier}TierCidrMask`, mask, vpcMask + 1, 28);
     }
@@ -347,7 +435,7 @@ export class SegmentedNetwork extends Construct {
       }).key;
     const logGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       encryptionKey: key,
-      retention: props.flowLogsRetention ?? logs.RetentionDays.ONE_YEAR,
+      retention: props.flowLogsRetention ?? segmentedNetworkDefaults().flowLogsRetention,
       // Retained on stack deletion and update rollback; deleted if its own create rolls back.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
@@ -483,6 +571,124 @@ export class SegmentedNetwork extends Construct {
       }),
     );
     return vpce;
+  }
+}
+
+/**
+ * The rules that admit a workload: an HTTPS ingress on the endpoints' security group (beside the
+ * workload's security group, so a workload stack references the platform stack and never the other
+ * way round), and the workload's HTTPS egress to the endpoints and to S3.
+ */
+function admitToEndpoints(network: IPlatformNetwork, securityGroup: ec2.ISecurityGroup): void {
+  new ec2.CfnSecurityGroupIngress(securityGroup, 'HttpsToPlatformEndpoints', {
+    groupId: network.endpointsSecurityGroup.securityGroupId,
+    sourceSecurityGroupId: securityGroup.securityGroupId,
+    ipProtocol: 'tcp',
+    fromPort: HTTPS,
+    toPort: HTTPS,
+    description: 'HTTPS from an admitted workload',
+  });
+  securityGroup.addEgressRule(network.endpointsSecurityGroup, ec2.Port.tcp(HTTPS), 'HTTPS to the interface endpoints');
+  securityGroup.addEgressRule(network.s3Peer, ec2.Port.tcp(HTTPS), 'HTTPS to S3 through the gateway endpoint');
+}
+
+/** The network of an existing VPC (`SegmentedNetwork.fromVpcAttributes`). */
+class ImportedPlatformNetwork extends Construct implements IPlatformNetwork {
+  public readonly vpc: ec2.IVpc;
+  public readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  public readonly s3Peer: ec2.IPeer;
+  private readonly tiers: Partial<Record<SubnetTier, ec2.SubnetSelection>>;
+  private readonly endpoints: ReadonlyMap<string, ec2.IInterfaceVpcEndpoint>;
+
+  constructor(scope: Construct, id: string, attrs: PlatformNetworkAttributes) {
+    super(scope, id);
+    this.validate(attrs);
+    this.vpc = attrs.vpc;
+    this.endpointsSecurityGroup = attrs.endpointsSecurityGroup;
+    this.tiers = {
+      [SubnetTier.GPU]: attrs.gpuSubnets,
+      [SubnetTier.DATA]: attrs.dataSubnets,
+      [SubnetTier.ENDPOINTS]: attrs.endpointsSubnets,
+    };
+    this.endpoints = new Map((attrs.interfaceEndpoints ?? []).map((e) => [e.endpoint.name, e.vpcEndpoint]));
+    if (attrs.s3PrefixListId) {
+      this.s3Peer = ec2.Peer.prefixList(attrs.s3PrefixListId);
+    } else {
+      this.s3Peer = ec2.Peer.anyIpv4();
+      Annotations.of(this).addWarningV2(
+        'ztai:network-https-egress-any-ipv4',
+        'allowHttpsEgressToAnyIpv4 is true: admitted workloads may send HTTPS to any address, which leaves the VPC ' +
+          'wherever its route tables lead (set s3PrefixListId to reach S3 only).',
+      );
+    }
+    Annotations.of(this).addWarningV2(
+      'ztai:network-imported',
+      `The VPC ${attrs.vpc.vpcId} is imported: its isolation is its owner's to keep, and nothing here creates or checks it. ` +
+        'The owner must keep: no route to an internet or NAT gateway from the GPU subnets, network ACLs between tiers, ' +
+        'flow logs of all traffic, a DNS firewall, and an S3 gateway endpoint whose policy admits the buckets the workloads use.',
+    );
+  }
+
+  public tierSubnets(tier: SubnetTier): ec2.SubnetSelection {
+    const selection = this.tiers[tier];
+    if (!selection) {
+      throw new PlatformValidationError(
+        this,
+        `the ${tier} tier is needed but the imported network has none: set ${tier}Subnets in SegmentedNetwork.fromVpcAttributes`,
+      );
+    }
+    return selection;
+  }
+
+  public admitWorkload(securityGroup: ec2.ISecurityGroup): void {
+    admitToEndpoints(this, securityGroup);
+  }
+
+  public interfaceEndpoint(endpoint: PlatformEndpoint): ec2.IInterfaceVpcEndpoint | undefined {
+    return this.endpoints.get(endpoint.name);
+  }
+
+  private validate(attrs: PlatformNetworkAttributes): void {
+    const problems: string[] = [];
+    if (attrs.s3PrefixListId !== undefined && attrs.allowHttpsEgressToAnyIpv4) {
+      problems.push('set s3PrefixListId or allowHttpsEgressToAnyIpv4, not both');
+    } else if (attrs.s3PrefixListId === undefined && !attrs.allowHttpsEgressToAnyIpv4) {
+      problems.push(
+        "s3PrefixListId is required: the id of the region's S3 managed prefix list (e.g. 'pl-63a5400a'), so workloads reach S3 only " +
+          '(or set allowHttpsEgressToAnyIpv4: true where the subnets route nowhere else), got undefined',
+      );
+    } else if (
+      attrs.s3PrefixListId !== undefined &&
+      !Token.isUnresolved(attrs.s3PrefixListId) &&
+      !/^pl-[0-9a-f]{8,17}$/.test(attrs.s3PrefixListId)
+    ) {
+      problems.push(`s3PrefixListId must look like 'pl-63a5400a', got ${describeValue(attrs.s3PrefixListId)}`);
+    }
+    const publicIds = new Set(attrs.vpc.publicSubnets.map((s) => s.subnetId));
+    const tiers = [
+      ['gpuSubnets', attrs.gpuSubnets],
+      ['dataSubnets', attrs.dataSubnets],
+      ['endpointsSubnets', attrs.endpointsSubnets],
+    ] as const;
+    for (const [field, selection] of tiers) {
+      if (!selection) continue;
+      let ids: string[];
+      try {
+        ids = attrs.vpc.selectSubnets(selection).subnetIds;
+      } catch (e) {
+        problems.push(`${field} selects no subnets of VPC ${attrs.vpc.vpcId}: ${(e as Error).message}`);
+        continue;
+      }
+      if (ids.length === 0)
+        problems.push(`${field} must select at least one subnet of VPC ${attrs.vpc.vpcId}, got none`);
+      const open = ids.filter((i) => publicIds.has(i));
+      if (open.length > 0) {
+        problems.push(
+          `${field} must select private or isolated subnets only, got public subnet(s) ${open.join(', ')} (a route to an internet gateway)`,
+        );
+      }
+    }
+    if (problems.length > 0) throw new PlatformValidationError(this, problems.join('; '));
   }
 }
 

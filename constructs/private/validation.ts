@@ -39,3 +39,15 @@ export function validateIntegerRange(
     );
   }
 }
+
+/** IAM role (and user) names: 1-64 letters, digits and `+=,.@_-`. */
+export const IAM_ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/** IAM paths: `/`, or `/segment/…/` of letters, digits and `+=,.@_-` (at most 512 characters: check the length too). */
+export const IAM_PATH_PATTERN = /^\/([\w+=,.@-]+\/)*$/;
+
+/**
+ * An S3 key prefix the constructs grant or protect: one or more path segments of the characters S3
+ * documents as safe, each ending in `/`; no wildcards (check for `.` and `..` segments too).
+ */
+export const KEY_PREFIX_PATTERN = /^([A-Za-z0-9!_.'()-]+\/)+$/;

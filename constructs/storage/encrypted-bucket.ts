@@ -5,12 +5,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeSingleRegion } from './single-region';
-import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
-import { acknowledgeWildcardResource } from '../private/nag';
 import { PlatformKey } from '../keys/platform-key';
-import * as perms from '../private/perms';
+import { renderStatements } from '../private/imported';
 import { describeValue, PlatformValidationError } from '../private/validation';
 import { AccessLogsBucket } from './access-logs-bucket';
+import { PrefixBucketBase, prefixProblem } from './private/prefix-bucket-base';
 
 /** S3 data-plane actions denied when a request does not arrive through the platform's VPC endpoint. */
 const DATA_PLANE_ACTIONS = [
@@ -88,6 +87,33 @@ export interface EncryptedBucketProps {
 }
 
 /**
+ * A bucket whose objects are SSE-KMS with one customer key, shared by workloads that each get their
+ * own key prefix. Implemented by `EncryptedBucket` and by `EncryptedBucket.fromBucketAttributes()`
+ * (a bucket a team already has, with its key).
+ */
+export interface IPrefixBucket extends s3.IBucket {
+  /** The key that encrypts its objects. */
+  readonly encryptionKey: kms.IKey;
+  /** Read (every version) of the objects under `prefix`, and listing of that prefix only. */
+  grantReadPrefix(grantee: iam.IGrantable, prefix: string): iam.Grant;
+  /** Write (no delete) of objects under `prefix`. */
+  grantWritePrefix(grantee: iam.IGrantable, prefix: string): iam.Grant;
+  /** Read and write (no delete) under `prefix`. */
+  grantReadWritePrefix(grantee: iam.IGrantable, prefix: string): iam.Grant;
+}
+
+/** A bucket a team already has, and the key that encrypts its objects. */
+export interface PrefixBucketAttributes {
+  /** The bucket, e.g. `s3.Bucket.fromBucketName(…)`. */
+  readonly bucket: s3.IBucket;
+  /**
+   * The customer key of its objects (SSE-KMS), e.g. `kms.Key.fromKeyArn(…)`.
+   * @default - the bucket's own `encryptionKey`; an error if it has none
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
  * An S3 bucket that holds nothing in the clear and loses nothing: SSE-KMS with a customer key and
  * S3 Bucket Keys (the default encryption of every upload that names none), all public access
  * blocked, ACLs disabled, TLS 1.2+ required, uploads that ask for another encryption or another key
@@ -95,7 +121,19 @@ export interface EncryptedBucketProps {
  * bucket, and optionally reachable only through the platform's S3 gateway endpoint (with break-glass
  * principals and named, narrow exemptions).
  */
-export class EncryptedBucket extends Construct {
+export class EncryptedBucket extends PrefixBucketBase implements IPrefixBucket {
+  /**
+   * A bucket a team already has, with the key of its objects. Nothing is created: the bucket policy
+   * statements an `EncryptedBucket` carries (TLS only, uploads that ask for another encryption or
+   * another key denied) are added when the bucket is one of this app's, and otherwise named in a
+   * warning (`ztai:imported-bucket-policy`) for its owner to add. Prefix grants work as on an
+   * `EncryptedBucket`; with an imported key, each names the key-policy statement its owner must add
+   * (`ztai:imported-key-policy`).
+   */
+  public static fromBucketAttributes(scope: Construct, id: string, attrs: PrefixBucketAttributes): IPrefixBucket {
+    return new ImportedPrefixBucket(scope, id, attrs);
+  }
+
   /** The bucket. */
   public readonly bucket: s3.Bucket;
   /** The key that encrypts its objects. */
@@ -103,7 +141,8 @@ export class EncryptedBucket extends Construct {
   public readonly bucketArn: string;
   public readonly bucketName: string;
   /** The ARN grants use: by name when the bucket has an explicit name. */
-  private readonly grantArn: string;
+  protected readonly grantArn: string;
+  protected readonly delegate: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
     super(scope, id);
@@ -141,6 +180,7 @@ export class EncryptedBucket extends Construct {
       objectLockEnabled: props.objectLockEnabled,
       objectLockDefaultRetention: props.objectLockDefaultRetention,
     });
+    this.delegate = this.bucket;
     acknowledgeSingleRegion(this.bucket.node.defaultChild!);
     this.bucketArn = this.bucket.bucketArn;
     this.bucketName = this.bucket.bucketName;
@@ -148,52 +188,6 @@ export class EncryptedBucket extends Construct {
 
     this.denyUploadsWithTheWrongEncryption();
     if (props.requireVpcEndpoint) this.requireVpcEndpoint(props.requireVpcEndpoint, props);
-  }
-
-  /** Read (every version) of the objects under `prefix`, and listing of that prefix only. */
-  public grantReadPrefix(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    const p = this.validatePrefix('grantReadPrefix', prefix);
-    const grant = this.grantObjects(grantee, perms.S3_OBJECT_READ, p);
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: perms.S3_LIST,
-      resourceArns: [this.grantArn],
-      conditions: { StringLike: { 's3:prefix': [`${p}*`] } },
-    });
-    iam.Grant.addToPrincipal({ grantee, actions: perms.KEY_S3_READ, resourceArns: [this.encryptionKey.keyArn] });
-    return grant;
-  }
-
-  /** Write (no delete) of objects under `prefix`. */
-  public grantWritePrefix(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    const p = this.validatePrefix('grantWritePrefix', prefix);
-    const grant = this.grantObjects(grantee, perms.S3_OBJECT_WRITE, p);
-    iam.Grant.addToPrincipal({ grantee, actions: perms.KEY_S3_WRITE, resourceArns: [this.encryptionKey.keyArn] });
-    return grant;
-  }
-
-  /** Read and write (no delete) under `prefix`. */
-  public grantReadWritePrefix(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    this.grantReadPrefix(grantee, prefix);
-    return this.grantWritePrefix(grantee, prefix);
-  }
-
-  /**
-   * Grant object actions under a prefix. The object ARN ends in `*` (every key under the prefix);
-   * when the grantee keeps its grants in a managed policy, that one finding is acknowledged there.
-   */
-  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string): iam.Grant {
-    const objects = `${this.grantArn}/${prefix}*`;
-    const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objects] });
-    const policy = ManagedPolicyPrincipal.policyOf(grantee.grantPrincipal);
-    if (policy) {
-      acknowledgeWildcardResource(
-        policy.node.defaultChild!,
-        objects,
-        `Objects under the grantee's own prefix '${prefix}' of ${this.node.path}; the prefix is the workload boundary.`,
-      );
-    }
-    return grant;
   }
 
   /**
@@ -206,30 +200,9 @@ export class EncryptedBucket extends Construct {
    * header (`…IfExists`) would refuse every multipart upload and every large copy.
    */
   private denyUploadsWithTheWrongEncryption(): void {
-    const objects = this.bucket.arnForObjects('*');
-    const sse = 's3:x-amz-server-side-encryption';
-    const sseKey = 's3:x-amz-server-side-encryption-aws-kms-key-id';
-    const deny = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid,
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['s3:PutObject'],
-          resources: [objects],
-          conditions,
-        }),
-      );
-    // A header asking for anything but SSE-KMS (AES256, aws:kms:dsse…).
-    deny('DenyUploadsNotEncryptedWithSse-Kms', { Null: { [sse]: 'false' }, StringNotEquals: { [sse]: 'aws:kms' } });
-    // A header naming another key.
-    deny('DenyUploadsWithAnotherKey', {
-      Null: { [sseKey]: 'false' },
-      StringNotEquals: { [sseKey]: this.encryptionKey.keyArn },
-    });
-    // `aws:kms` WITHOUT a key id: S3 then encrypts with the AWS managed key aws/s3, not the bucket's key
-    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, x-amz-server-side-encryption-aws-kms-key-id).
-    deny('DenyKmsUploadsThatDoNotNameTheKey', { Null: { [sse]: 'false', [sseKey]: 'true' } });
+    for (const statement of wrongEncryptionDenyStatements(this.bucket.arnForObjects('*'), this.encryptionKey.keyArn)) {
+      this.bucket.addToResourcePolicy(statement);
+    }
   }
 
   /**
@@ -372,26 +345,11 @@ export class EncryptedBucket extends Construct {
     });
     return problems;
   }
-
-  private validatePrefix(method: string, prefix: string): string {
-    const problem = prefixProblem(prefix);
-    if (problem) throw new PlatformValidationError(this, `${method}: ${problem}`);
-    return prefix;
-  }
 }
 
 /** An exact IAM role or user ARN (tokens shown as `TOKEN`): no wildcards anywhere. */
 const EXACT_PRINCIPAL_ARN =
   /^(TOKEN|arn:([a-z-]+|TOKEN):iam::(\d{12}|TOKEN):(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
-
-/** Why a key prefix is not a plain prefix, or undefined. Tokens are checked at deploy time. */
-function prefixProblem(prefix: string): string | undefined {
-  if (Token.isUnresolved(prefix)) return undefined;
-  if (!/^([A-Za-z0-9!_.'()-]+\/)+$/.test(prefix) || prefix.split('/').some((seg) => seg === '.' || seg === '..')) {
-    return `prefix must be one or more path segments ending in '/', without wildcards or '..' (e.g. 'workloads/fraud/'), got '${prefix}'`;
-  }
-  return undefined;
-}
 
 /** The string with each token replaced by `placeholder`, so its literal shape can be checked. */
 function withTokensAs(value: string, placeholder: string): string {
@@ -405,4 +363,97 @@ function withTokensAs(value: string, placeholder: string): string {
 function globMatches(pattern: string, action: string): boolean {
   const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
   return regex.test(action);
+}
+
+/**
+ * The bucket-policy statements that keep every object encrypted with the bucket's key. They deny an
+ * upload that ASKS for the wrong encryption; never one that asks for none. A request without SSE
+ * headers gets the bucket's default encryption (SSE-KMS with its own key, S3 Bucket Keys):
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html.
+ * UploadPart and CompleteMultipartUpload (authorized as s3:PutObject) carry no SSE headers: a
+ * multipart upload's encryption is set by CreateMultipartUpload
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html), so a deny on a MISSING
+ * header (`…IfExists`) would refuse every multipart upload and every large copy.
+ */
+export function wrongEncryptionDenyStatements(objectsArn: string, keyArn: string): iam.PolicyStatement[] {
+  const sse = 's3:x-amz-server-side-encryption';
+  const sseKey = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+  const deny = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objectsArn],
+      conditions,
+    });
+  return [
+    // A header asking for anything but SSE-KMS (AES256, aws:kms:dsse…).
+    deny('DenyUploadsNotEncryptedWithSse-Kms', { Null: { [sse]: 'false' }, StringNotEquals: { [sse]: 'aws:kms' } }),
+    // A header naming another key.
+    deny('DenyUploadsWithAnotherKey', { Null: { [sseKey]: 'false' }, StringNotEquals: { [sseKey]: keyArn } }),
+    // `aws:kms` WITHOUT a key id: S3 then encrypts with the AWS managed key aws/s3, not the bucket's key
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, x-amz-server-side-encryption-aws-kms-key-id).
+    deny('DenyKmsUploadsThatDoNotNameTheKey', { Null: { [sse]: 'false', [sseKey]: 'true' } }),
+  ];
+}
+
+/** A bucket a team already has (`EncryptedBucket.fromBucketAttributes`). */
+class ImportedPrefixBucket extends PrefixBucketBase implements IPrefixBucket {
+  public readonly bucketArn: string;
+  public readonly bucketName: string;
+  public readonly encryptionKey: kms.IKey;
+  protected readonly grantArn: string;
+  protected readonly delegate: s3.IBucket;
+
+  constructor(scope: Construct, id: string, attrs: PrefixBucketAttributes) {
+    super(scope, id);
+    const key = attrs.encryptionKey ?? attrs.bucket.encryptionKey;
+    if (!key) {
+      throw new PlatformValidationError(
+        this,
+        `encryptionKey is required: the customer key of ${attrs.bucket.node.path}'s objects (SSE-KMS), e.g. kms.Key.fromKeyArn(…); ` +
+          'the bucket has none of its own, got undefined',
+      );
+    }
+    const own = attrs.bucket.encryptionKey?.keyArn;
+    if (
+      own &&
+      attrs.encryptionKey &&
+      !Token.isUnresolved(own) &&
+      !Token.isUnresolved(key.keyArn) &&
+      own !== key.keyArn
+    ) {
+      throw new PlatformValidationError(
+        this,
+        `encryptionKey '${key.keyArn}' is not the key of the bucket ('${own}'): give the key its objects are encrypted with, or leave encryptionKey unset`,
+      );
+    }
+    this.delegate = attrs.bucket;
+    this.encryptionKey = key;
+    this.bucketArn = attrs.bucket.bucketArn;
+    this.bucketName = attrs.bucket.bucketName;
+    this.grantArn = attrs.bucket.bucketArn;
+
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'DenyInsecureTransport',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: [this.bucketArn, attrs.bucket.arnForObjects('*')],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+      ...wrongEncryptionDenyStatements(attrs.bucket.arnForObjects('*'), key.keyArn),
+    ];
+    const missing = statements.filter((st) => !attrs.bucket.addToResourcePolicy(st).statementAdded);
+    if (missing.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'ztai:imported-bucket-policy',
+        `${attrs.bucket.bucketName} is imported, so its bucket policy cannot be changed here; without these statements ` +
+          `requests over plain HTTP, and uploads encrypted otherwise than with ${key.keyArn}, are not refused. ` +
+          `Its owner must add (unless the policy already has them): ${renderStatements(this, missing)}`,
+      );
+    }
+  }
 }

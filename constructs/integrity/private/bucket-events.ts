@@ -31,7 +31,9 @@ const EVENTBRIDGE_ENABLED = 'NotificationConfiguration.EventBridgeConfiguration.
  * @returns true if the bucket's resource now turns EventBridge delivery on
  */
 export function enableEventBridgeNotifications(scope: IConstruct, bucket: s3.IBucket, consumer: string): boolean {
-  const resource = bucket.node.defaultChild;
+  // The L1 bucket behind an L2 bucket, or behind a construct of ours that wraps one (an EncryptedBucket).
+  let resource = bucket.node.defaultChild;
+  while (resource && !(resource instanceof s3.CfnBucket)) resource = resource.node.defaultChild;
   if (!(resource instanceof s3.CfnBucket)) {
     Annotations.of(scope).addWarningV2(
       'ztai:bucket-eventbridge-not-enabled',

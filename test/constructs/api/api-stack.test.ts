@@ -38,7 +38,7 @@ describe('validateApiConfig', () => {
     [
       'a declared caller whose model is not exposed',
       { expose: [] },
-      "workloads.support-agent.invokes[0]: 'fraud-scoring' is not exposed by the API (api.expose: none)",
+      "workloads[2].invokes[0]: 'fraud-scoring' is not exposed by the API (api.expose: none)",
     ],
     [
       'unknown caller',

@@ -126,7 +126,7 @@ describe('validateComputeConfig', () => {
     [batch('fleet'), "workloads[0].compute: must be an object, got 'fleet'"],
     [
       { name: 'support-agent', kind: 'agent', compute: {} },
-      "workloads[0].compute: only 'realtime-inference' and 'batch' workloads have compute; remove it (kind is 'agent')",
+      "workloads[0].compute: an 'agent' workload has no compute; remove it, got {}",
     ],
   ])('%j: %s', (workload, problem) => {
     const problems = validateComputeConfig(workload, 'workloads[0]');

@@ -193,7 +193,7 @@ describe('validateModelIntegrityConfig', () => {
         signers: [],
       }),
     ).toEqual([
-      'modelIntegrity.signers: unknown field (allowed: signerPrincipalArns, verifierRoleArns, allowBundlesWithoutSubject)',
+      'modelIntegrity.signers: unknown field; allowed fields of modelIntegrity: signerPrincipalArns, verifierRoleArns, allowBundlesWithoutSubject',
       "modelIntegrity.signerPrincipalArns[0]: must be an IAM role or user ARN of the account, optionally ending in '*' after a path (e.g. 'arn:aws:iam::111122223333:role/release/*'), got 'arn:aws:iam::111122223333:role/*'",
       "modelIntegrity.signerPrincipalArns[1]: must be an IAM role or user ARN of the account, optionally ending in '*' after a path (e.g. 'arn:aws:iam::111122223333:role/release/*'), got 7",
       "modelIntegrity.verifierRoleArns: must be a non-empty list of an IAM role ARN without wildcards (e.g. 'arn:aws:iam::111122223333:role/model-verifier'), got []",
