@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -12,7 +12,7 @@ import {
   ThreatDetection,
 } from '../constructs/audit';
 import { ModelGatewayApi } from '../constructs/api';
-import { apiRouteRolePath } from './config/names';
+import { apiRouteRolePath, malwareScanRoleName } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 import type { WorkloadStack } from './workload-stack';
@@ -47,19 +47,8 @@ function defaultEndpointName(workload: WorkloadStack): string {
   return `${workload.stackName}-endpoint`.toLowerCase().slice(0, 63).replace(/-+$/, '');
 }
 
-/** The name of the GuardDuty malware-scan role in the production profile. */
-export function malwareScanRoleName(config: PlatformConfig): string {
-  return `${config.platformName}-malware-scan`;
-}
-
-/**
- * The ARN of the GuardDuty malware-scan role (production profile). The models bucket admits data
- * requests only through the S3 gateway endpoint; GuardDuty scans from outside the VPC, so this ARN
- * belongs in the models bucket's `vpcEndpointExemptPrincipalArns` when the profile is production.
- */
-export function malwareScanRoleArn(config: PlatformConfig): string {
-  return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${malwareScanRoleName(config)}`;
-}
+// Defined with the other names built from config, so the platform stack needs no import of this stack.
+export { malwareScanRoleArn, malwareScanRoleName } from './config/names';
 
 /**
  * Audit and continuous monitoring of the platform: the audit trail (data events for the platform

@@ -4,30 +4,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { ModelAdmissionGate, ModelSignerRole, ModelSigningKey } from '../constructs/integrity';
 import { APPROVED_PREFIX, INCOMING_PREFIX } from '../constructs/integrity/admission/admission';
 import { acknowledgeWildcardResource } from '../constructs/private/nag';
-import { malwareScanRoleArn } from './audit-stack';
-import { releaseRoleName, releaseRolePath } from './config/names';
-import { PlatformConfig } from './config/platform-config';
+import { malwareScanRoleArn, releaseRoleName, releaseRolePath } from './config/names';
+import { ModelIntegrityConfig, PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 
-/** Model signing and admission settings (`modelIntegrity` in the platform configuration). */
-export interface ModelIntegrityConfig {
-  /**
-   * IAM principals of the account allowed to assume the signer role, by ARN or pattern
-   * (`aws:PrincipalArn`): the release pipeline's role. Never a deployer or endpoint operator.
-   * @default - roles under the path `/release/` (`arn:<partition>:iam::<account>:role/release/*`)
-   */
-  readonly signerPrincipalArns?: readonly string[];
-  /**
-   * Roles allowed to verify signatures (`kms:Verify`) and read the public key, besides the admission gate.
-   * @default - none
-   */
-  readonly verifierRoleArns?: readonly string[];
-  /**
-   * Admit bundles signed without `--subject` (they can be replayed under any workload).
-   * @default false
-   */
-  readonly allowBundlesWithoutSubject?: boolean;
-}
+// The config's type and its validation live with the config (lib/config); re-exported for existing importers.
+export type { ModelIntegrityConfig } from './config/platform-config';
+export { validateModelIntegrityConfig } from './config/validate-config';
 
 /** What `addModelIntegrity` adds to the platform stack. */
 export interface ModelIntegrity {
@@ -128,53 +111,4 @@ function capBoundary(platform: PlatformStack, config: PlatformConfig, gate: Mode
     'The gate deletes leftovers of an interrupted copy under approved/; the bucket policy denies approved/ deletes to every other role.',
   );
   boundary.permit('ModelAdmissionDeadLetters', ['sqs:SendMessage'], [gate.deadLetterQueue.queueArn]);
-}
-
-/**
- * Problems in a raw `modelIntegrity` configuration, one per line (`field: must …, got …`), in the style of
- * validate-config.ts; empty when it is valid or absent.
- */
-export function validateModelIntegrityConfig(raw: unknown, field = 'modelIntegrity'): string[] {
-  if (raw === undefined) return [];
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return [`${field}: must be an object, got ${show(raw)}`];
-  }
-  const problems: string[] = [];
-  const o = raw as Record<string, unknown>;
-  const known = ['signerPrincipalArns', 'verifierRoleArns', 'allowBundlesWithoutSubject'];
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) problems.push(`${field}.${key}: unknown field (allowed: ${known.join(', ')})`);
-  }
-  const arnList = (key: string, pattern: RegExp, allowed: string) => {
-    const value = o[key];
-    if (value === undefined) return;
-    if (!Array.isArray(value) || value.length === 0) {
-      problems.push(`${field}.${key}: must be a non-empty list of ${allowed}, got ${show(value)}`);
-      return;
-    }
-    value.forEach((v, i) => {
-      if (typeof v !== 'string' || !pattern.test(v)) {
-        problems.push(`${field}.${key}[${i}]: must be ${allowed}, got ${show(v)}`);
-      }
-    });
-  };
-  arnList(
-    'signerPrincipalArns',
-    /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+\*?$/,
-    "an IAM role or user ARN of the account, optionally ending in '*' after a path (e.g. 'arn:aws:iam::111122223333:role/release/*')",
-  );
-  arnList(
-    'verifierRoleArns',
-    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
-    "an IAM role ARN without wildcards (e.g. 'arn:aws:iam::111122223333:role/model-verifier')",
-  );
-  const allow = o.allowBundlesWithoutSubject;
-  if (allow !== undefined && typeof allow !== 'boolean') {
-    problems.push(`${field}.allowBundlesWithoutSubject: must be true or false, got ${show(allow)}`);
-  }
-  return problems;
-}
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
 }

@@ -11,8 +11,8 @@ import {
   VpcEndpointExemption,
 } from '../constructs';
 import { allowAutoScalingServiceLinkedRole } from '../constructs/inference';
-import { malwareScanRoleArn } from './audit-stack';
 import {
+  malwareScanRoleArn,
   releaseRoleName,
   releaseRolePath,
   roleArnFromName,

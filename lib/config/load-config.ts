@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { DEFAULT_PLATFORM_CONFIG } from './default-config';
 import { PlatformConfig } from './platform-config';
 import { ConfigValidationError, validatePlatformConfig } from './validate-config';
 
@@ -22,7 +21,8 @@ const READ_ERRORS: Record<string, string> = {
  */
 export function loadPlatformConfig(configPath?: string): PlatformConfig {
   if (configPath === undefined || configPath === '') {
-    return validatePlatformConfig(DEFAULT_PLATFORM_CONFIG);
+    // The embedded default: every default of the schema (DEFAULT_PLATFORM_CONFIG).
+    return validatePlatformConfig({});
   }
   if (typeof configPath !== 'string') {
     throw new ConfigValidationError(`-c ${CONFIG_CONTEXT_KEY}`, [

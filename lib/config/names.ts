@@ -1,3 +1,6 @@
+import { Aws } from 'aws-cdk-lib';
+import type { PlatformConfig } from './platform-config';
+
 /**
  * Names the platform gives resources that other stacks (and bucket, key and repository policies)
  * must name before those resources exist. Each is built from config only (no tokens but the
@@ -43,4 +46,18 @@ export const SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES = '/ztai/sagemaker-executio
 /** A role's ARN from its path and name (the form `aws:PrincipalArn` takes for its sessions). */
 export function roleArnFromName(partition: string, account: string, path: string, name: string): string {
   return `arn:${partition}:iam::${account}:role${path}${name}`;
+}
+
+/** The name of the GuardDuty malware-scan role in the production profile. */
+export function malwareScanRoleName(config: Pick<PlatformConfig, 'platformName'>): string {
+  return `${config.platformName}-malware-scan`;
+}
+
+/**
+ * The ARN of the GuardDuty malware-scan role (production profile). The models bucket admits data
+ * requests only through the S3 gateway endpoint; GuardDuty scans from outside the VPC, so this ARN
+ * belongs in the models bucket's `vpcEndpointExemptPrincipalArns` when the profile is production.
+ */
+export function malwareScanRoleArn(config: Pick<PlatformConfig, 'platformName'>): string {
+  return roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, '/', malwareScanRoleName(config));
 }

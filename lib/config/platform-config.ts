@@ -1,10 +1,13 @@
-import type { ApiConfig } from '../api-stack';
-import type { ModelIntegrityConfig } from '../integrity';
-import type { WorkloadComputeConfig } from '../workloads/compute';
+import type { ApprovedModelVersion } from '../../constructs/inference/approved-model';
 
 /**
  * The platform's configuration: what a platform team edits (as JSON or YAML) to describe its
- * platform. Every field is validated at synth by `validatePlatformConfig`.
+ * platform. The shape, the defaults and the messages live in one JSON Schema (`./schema.ts`,
+ * published as `schema/platform-config.schema.json`); every field is validated at synth by
+ * `validatePlatformConfig`. These types describe what validation returns (defaults filled in);
+ * `test/lib/config-schema.test.ts` keeps their field names and the schema's in step.
+ *
+ * Nothing here imports a stack: stacks import the config, never the other way round.
  */
 
 /** What a workload does; decides the service it runs as and the compute it gets. */
@@ -14,6 +17,43 @@ export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 /** Deployment profile: `production` turns on the account-level controls (threat detection, Guard hook). */
 export const PROFILES = ['dev', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
+
+export const GUARD_HOOK_FAILURE_MODES = ['warn', 'fail'] as const;
+export type GuardHookFailureMode = (typeof GUARD_HOOK_FAILURE_MODES)[number];
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** The largest maxPromptChars whose JSON body (4 bytes a character + 1 KB) WAF can still inspect (64 KB). */
+export const MAX_PROMPT_CHARS = 16128;
+
+/**
+ * The compute of a `realtime-inference` or `batch` workload: `workloads[i].compute` in the
+ * platform configuration.
+ */
+export interface WorkloadComputeConfig {
+  /**
+   * `realtime-inference`: digest (`sha256:<64 hex>`) of the model server image in the workload's
+   * repository of the platform (`<platform stack>/<workload>`). Set exactly one of imageDigest and imageUri.
+   */
+  readonly imageDigest?: string;
+  /** `realtime-inference`: a private ECR image URI pinned by digest, instead of the platform repository. */
+  readonly imageUri?: string;
+  /**
+   * `realtime-inference` (required): the approved model version the endpoint serves, as signed and
+   * admitted (`ztai-model sign` subject): SageMaker loads `approved/<workload>/<name>/<version>/files/`.
+   * `name` and `version` follow the admission gate's rule for key segments.
+   */
+  readonly model?: ApprovedModelVersion;
+  /** Fewest instances. @default 2 for `realtime-inference`, 0 for `batch` */
+  readonly minInstances?: number;
+  /** Most instances. @default twice minInstances for `realtime-inference`, max(1, minInstances) for `batch` */
+  readonly maxInstances?: number;
+  /** `batch`: a pinned AMI id. @default - the AWS Deep Learning Base GPU AMI (Amazon Linux 2023), read from its public SSM parameter at deploy time */
+  readonly amiId?: string;
+}
 
 export interface WorkloadConfig {
   /** Unique, 2-32 lower-case letters, digits and '-', starting with a letter. */
@@ -43,6 +83,74 @@ export interface NetworkConfig {
   readonly s3PrefixListId?: string;
 }
 
+/** How the reference app exposes its models (`api` in the platform configuration). */
+export interface ApiConfig {
+  /** Realtime-inference workloads exposed through the API. Omit for every realtime-inference workload. */
+  readonly expose?: readonly string[];
+  /** Stage name: 1-128 letters, digits or '_'. */
+  readonly stageName: string;
+  /** Stage-wide throttling: requests per second (> 0) and burst (an integer >= rate). */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Longest prompt admitted, characters; sizes the JSON schema and the WAF body limit. 1 to 16128. */
+  readonly maxPromptChars: number;
+  /**
+   * Requests one client IP may make in 5 minutes before WAF blocks it, on both APIs (on the private
+   * machine API the client IP is the caller's address in the VPC). It caps every caller, whatever its
+   * usage plan: 1000 is about 3.3 requests a second sustained. On the machine API it is raised to the
+   * highest client's usage-plan rate over the window (callers in the VPC may share one address), so WAF
+   * never blocks what a usage plan admits. 10 to 2,000,000,000.
+   */
+  readonly rateLimitPerIp: number;
+  /**
+   * Endpoint of the machine API (declared callers, IAM): `private` (only through the execute-api
+   * interface endpoint in the platform VPC; callers need no internet path) or `regional` (internet).
+   * Behind WAF either way.
+   */
+  readonly machineEndpointType: 'regional' | 'private';
+  /** People reach each exposed model through a second, regional API behind WAF, with Cognito. */
+  readonly people: boolean;
+  /** Usage plans with API keys, per calling workload. */
+  readonly clients: readonly ApiClientConfig[];
+}
+
+/** A usage plan of one calling workload. */
+export interface ApiClientConfig {
+  /** A workload that `invokes` an exposed workload. */
+  readonly caller: string;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  /** Requests per quota period (a positive integer). */
+  readonly quotaLimit: number;
+  /** DAY, WEEK or MONTH. */
+  readonly quotaPeriod: string;
+  /**
+   * Version of the client's API key (a positive integer). Raise it to replace the key: a new value
+   * is generated in the secret `<platformName>/api-clients/<caller>` and the API key is replaced.
+   * Default 1.
+   */
+  readonly keyVersion?: number;
+}
+
+/** Model signing and admission settings (`modelIntegrity` in the platform configuration). */
+export interface ModelIntegrityConfig {
+  /**
+   * IAM principals of the account allowed to assume the signer role, by ARN or pattern
+   * (`aws:PrincipalArn`): the release pipeline's role. Never a deployer or endpoint operator.
+   * @default - roles under the path `/release/` (`arn:<partition>:iam::<account>:role/release/*`)
+   */
+  readonly signerPrincipalArns?: readonly string[];
+  /**
+   * Roles allowed to verify signatures (`kms:Verify`) and read the public key, besides the admission gate.
+   * @default - none
+   */
+  readonly verifierRoleArns?: readonly string[];
+  /**
+   * Admit bundles signed without `--subject` (they can be replayed under any workload).
+   * @default false
+   */
+  readonly allowBundlesWithoutSubject?: boolean;
+}
+
 export interface PlatformConfig {
   /** Prefix of stack names, key aliases and the boundary name: 2-20 lower-case letters, digits, '-'. */
   readonly platformName: string;
@@ -58,9 +166,12 @@ export interface PlatformConfig {
    */
   readonly adminPrincipalArns: readonly string[];
   readonly workloads: readonly WorkloadConfig[];
-  /** The API front door to the models (validated by `validateApiConfig`); omitted fields take their defaults. */
+  /**
+   * The API front door to the models. When the file has an `api` section, validation fills in its
+   * omitted fields; `resolveApiConfig` does the same for an absent section.
+   */
   readonly api?: Partial<ApiConfig>;
-  /** Who signs models and who else may verify them (validated by `validateModelIntegrityConfig`). */
+  /** Who signs models and who else may verify them. */
   readonly modelIntegrity?: ModelIntegrityConfig;
   /**
    * Production profile only: what the deploy-time Guard hook does with a stack that breaks a rule.
@@ -69,6 +180,3 @@ export interface PlatformConfig {
    */
   readonly guardHookFailureMode?: GuardHookFailureMode;
 }
-
-export const GUARD_HOOK_FAILURE_MODES = ['warn', 'fail'] as const;
-export type GuardHookFailureMode = (typeof GUARD_HOOK_FAILURE_MODES)[number];

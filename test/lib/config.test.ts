@@ -675,7 +675,7 @@ describe('validatePlatformConfig', () => {
         title: 'an instance type on an agent',
         raw: workload(2, { instanceType: 'ml.g5.xlarge' }),
         field: 'workloads[2].instanceType',
-        value: "(got 'ml.g5.xlarge')",
+        value: ", got 'ml.g5.xlarge'",
         allowed: "an 'agent' workload runs without an instance type; remove it",
       },
     ])('$title', (bad) => expectOnlyProblem(bad));
