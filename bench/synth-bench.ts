@@ -1,14 +1,12 @@
 /**
- * Synthesis benchmark: the reference platform with 1, 10 and 50 generated workloads, each built
+ * The scale benchmark: the reference platform with 1, 10 and 50 generated workloads, each built
  * the way `npx cdk synth` builds it (the config validator, `buildPlatform`, every validation
  * plugin, the feature flags of cdk.json) in a fresh App writing to a temporary directory.
  *
  * Prints, for each size: build and synth time, the stack count, the largest stack's resource count
  * and template size against CloudFormation's limits (500 resources, 1 MB template), and the shared
- * quotas that grow with the number of workloads.
- *
- * Run with `npm run bench`. A benchmark, not a test: it exits non-zero only if a stack exceeds a
- * CloudFormation limit or the synth fails.
+ * quotas that grow with the number of workloads. Run by bench/bench.ts (`npm run bench`); a stack
+ * over a CloudFormation limit makes it fail.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,12 +14,10 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { App } from 'aws-cdk-lib';
 import { PlatformConfig, WorkloadConfig } from '../lib/config/platform-config';
-import { ConfigValidationError, validatePlatformConfig } from '../lib/config/validate-config';
+import { validatePlatformConfig } from '../lib/config/validate-config';
 import { buildPlatform } from '../lib/platform-app';
 import { registerValidations } from '../lib/validation/register-validations';
 import { PLACEHOLDER_IMAGE_DIGEST } from '../lib/workloads/compute';
-
-const SIZES = [1, 10, 50];
 
 /** CloudFormation: resources in one stack. */
 const MAX_RESOURCES = 500;
@@ -166,14 +162,22 @@ function addressSpace(m: Measurement): string {
   );
 }
 
-function main(): void {
-  console.log(`Synthesizing the reference platform with ${SIZES.join(', ')} generated workloads (validators on)...\n`);
-  // The first synth in a process also loads and compiles the rule packs: what one `cdk synth` pays.
-  const cold = measure(1);
-  console.log(
-    `  cold start (first synth in the process, 1 workload, not in the table): ${(cold.buildSeconds + cold.synthSeconds).toFixed(1)} s`,
-  );
-  const results = SIZES.map((count) => {
+/**
+ * Synthesize the reference platform with each number of generated workloads and print the table; with
+ * `cold`, first one untimed synth that loads and compiles the rule packs (what one `cdk synth` pays).
+ * Returns false when a stack exceeds a CloudFormation limit; throws when a synth fails.
+ */
+export function scaleBench(sizes: number[], cold: boolean): boolean {
+  console.log(`Synthesizing the reference platform with ${sizes.join(', ')} generated workloads (validators on)...\n`);
+  if (cold) {
+    const first = measure(1);
+    console.log(
+      `  cold start (first synth in the process, 1 workload, not in the table): ${(first.buildSeconds + first.synthSeconds).toFixed(1)} s`,
+    );
+  } else {
+    console.log('  (no cold-start synth first: the first row includes loading and compiling the rule packs)');
+  }
+  const results = sizes.map((count) => {
     const m = measure(count);
     console.log(`  ${count} workloads: ${(m.buildSeconds + m.synthSeconds).toFixed(1)} s`);
     return m;
@@ -241,15 +245,8 @@ function main(): void {
   if (over.length > 0) {
     console.error(`\nOver a CloudFormation limit (${MAX_RESOURCES} resources, 1 MB, ${MAX_OUTPUTS} outputs):`);
     for (const o of over) console.error(`  ${o}`);
-    process.exit(1);
+    return false;
   }
   console.log(`\nEvery stack is within CloudFormation's limits (${MAX_RESOURCES} resources, 1 MB template).`);
-}
-
-try {
-  main();
-} catch (e) {
-  // A benchmark that cannot synthesize has nothing to measure: say why in one message, without a stack trace.
-  console.error(e instanceof ConfigValidationError ? e.message : `Synth failed: ${(e as Error).message}`);
-  process.exit(1);
+  return true;
 }

@@ -1,26 +1,19 @@
 /**
- * The journey suites' glue: the synthesized reference platform (once per input state, shared by the
- * suites through a cache on disk) and `describeJourney`, which turns each step of a journey defined in
- * tools/review/journeys.ts into a jest test.
+ * The journey suites' glue: the synthesized reference platform (once per input state, shared with the
+ * other suites through test/helpers/reference-fixture.ts) and `describeJourney`, which turns each step
+ * of a journey defined in tools/review/journeys.ts into a jest test.
  *
  * A journey step is one AWS request evaluated with @cloud-copilot/iam-simulate against every policy in
  * its way (tools/review/journey-dsl.ts), or one check of the templates. The same definitions make the
  * Journeys section of the review report, so what the tests assert is what a reviewer reads.
  */
-import { App } from 'aws-cdk-lib';
-import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { DEFAULT_PLATFORM_CONFIG } from '../../lib/config/default-config';
 import { PlatformConfig } from '../../lib/config/platform-config';
 import { validatePlatformConfig } from '../../lib/config/validate-config';
-import { buildPlatform } from '../../lib/platform-app';
-import { registerValidations } from '../../lib/validation/register-validations';
 import { CloudAssembly, loadAssembly } from '../../tools/review/assembly';
 import { evaluateStep, Journey, JourneyWorld, RequestStep, Step, StepResult } from '../../tools/review/journey-dsl';
 import { platformJourneys } from '../../tools/review/journeys';
-import { CDK_CONTEXT } from '../helpers/stacks';
+import { synthesizedReference } from '../helpers/reference-fixture';
 
 /** The placeholder environment the journeys resolve the (environment-agnostic) templates in. */
 export const ENV = { account: '111122223333', region: 'eu-west-1' } as const;
@@ -36,10 +29,6 @@ export interface ReferenceFixture {
   readonly validationError?: string;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
-/** What the synthesized reference platform depends on: a change to any of these synthesizes it again. */
-const INPUTS = ['lib', 'constructs', 'policy', 'bin', 'tools/ztai-model', 'cdk.json', 'package-lock.json'];
-
 /** The reference platform's configuration in a profile: the embedded default, validated as `cdk synth` does. */
 export function referenceConfig(profile: Profile): PlatformConfig {
   return validatePlatformConfig({ ...DEFAULT_PLATFORM_CONFIG, profile });
@@ -49,74 +38,22 @@ const fixtures = new Map<Profile, ReferenceFixture>();
 
 /**
  * The reference platform synthesized as `npx cdk synth` does (embedded default config, every cdk-nag pack
- * and the built-in CloudFormation validator), once: the assembly is kept in the OS temp directory under a
- * hash of the sources it is built from, so the journey suites (separate jest modules) share one synth.
+ * and the built-in CloudFormation validator), once: the assembly is shared with every other suite through
+ * the on-disk cache of test/helpers/reference-fixture.ts.
  */
 export function referenceFixture(profile: Profile = 'dev'): ReferenceFixture {
   const cached = fixtures.get(profile);
   if (cached) return cached;
-  const config = referenceConfig(profile);
-  const dir = path.join(os.tmpdir(), 'ztai-journeys', `${inputsHash()}-${profile}`);
-  const resultFile = path.join(dir, 'journey-synth.json');
-  if (!fs.existsSync(resultFile)) {
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
-    const validationError = synthReference(config, tmp);
-    fs.writeFileSync(path.join(tmp, 'journey-synth.json'), JSON.stringify({ validationError }));
-    try {
-      fs.renameSync(tmp, dir);
-    } catch {
-      // Another worker finished first: use its assembly.
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  const { validationError } = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as { validationError?: string };
+  const { config, directory, validationError } = synthesizedReference(referenceConfig(profile));
   const fixture: ReferenceFixture = {
     profile,
     config,
-    directory: dir,
-    assembly: loadAssembly(dir),
+    directory,
+    assembly: loadAssembly(directory),
     ...(validationError ? { validationError } : {}),
   };
   fixtures.set(profile, fixture);
   return fixture;
-}
-
-/** Synthesize with every validator on; returns the validation failure, if any (the templates are written before it). */
-function synthReference(config: PlatformConfig, outdir: string): string | undefined {
-  const previous = process.env.CDK_VALIDATION;
-  process.env.CDK_VALIDATION = 'true';
-  try {
-    const app = new App({ outdir, context: CDK_CONTEXT });
-    buildPlatform(app, config);
-    registerValidations(app);
-    app.synth();
-    return undefined;
-  } catch (e) {
-    if (!fs.existsSync(path.join(outdir, 'manifest.json'))) throw e;
-    return (e as Error).message;
-  } finally {
-    if (previous === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = previous;
-  }
-}
-
-function inputsHash(): string {
-  const hash = createHash('sha256');
-  const visit = (p: string): void => {
-    const abs = path.join(ROOT, p);
-    if (!fs.existsSync(abs)) return;
-    if (fs.statSync(abs).isDirectory()) {
-      for (const name of fs.readdirSync(abs).sort()) {
-        if (name === 'node_modules' || name.startsWith('.')) continue;
-        visit(path.join(p, name));
-      }
-    } else {
-      hash.update(`${p}\0`).update(fs.readFileSync(abs)).update('\0');
-    }
-  };
-  INPUTS.forEach(visit);
-  return hash.digest('hex').slice(0, 16);
 }
 
 /** The journeys' view of a reference fixture. */

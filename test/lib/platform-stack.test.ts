@@ -8,6 +8,7 @@ import { registerValidations } from '../../lib/validation/register-validations';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { runCfnGuard } from '../helpers/guard';
+import { synthesizedReference } from '../helpers/reference-fixture';
 import { CDK_CONTEXT, resourcesOfType } from '../helpers/stacks';
 
 /**
@@ -42,17 +43,11 @@ describe('reference platform', () => {
   let report: any;
 
   beforeAll(() => {
-    const previous = process.env.CDK_VALIDATION;
-    process.env.CDK_VALIDATION = 'true';
-    try {
-      outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ztai-ref-'));
-      const app = new App({ outdir, context: CDK_CONTEXT });
-      buildPlatform(app, loadPlatformConfig());
-      registerValidations(app);
-      app.synth();
-    } finally {
-      process.env.CDK_VALIDATION = previous;
-    }
+    // Synthesized once for every suite that needs it (test/helpers/reference-fixture.ts); a validation
+    // failure fails every test here, as a throwing synth would.
+    const reference = synthesizedReference(loadPlatformConfig());
+    if (reference.validationError) throw new Error(reference.validationError);
+    outdir = reference.directory;
     templates = Object.fromEntries(
       fs
         .readdirSync(outdir)
