@@ -6,6 +6,8 @@ import {
   SAGEMAKER_INSTANCE_TYPE_PATTERN,
 } from '../../constructs/inference/gpu-instance-types';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
+import { gpuFleetDefaults } from '../../constructs/inference/gpu-fleet';
+import { gpuModelEndpointDefaults } from '../../constructs/inference/sagemaker-endpoint';
 import { EGRESS_TIER_MASKS, tierAddresses } from '../../constructs/network/segmented-network';
 import { WORKLOAD_KINDS, WorkloadKind } from './platform-config';
 
@@ -227,7 +229,9 @@ export function computeProblems(w: Record<string, unknown>): Problem[] {
   const floor = w.kind === 'batch' ? 0 : 1;
   const min = limit(compute.minInstances, floor);
   const max = limit(compute.maxInstances, 1);
-  const effectiveMin = min ?? (w.kind === 'batch' ? 0 : 2);
+  // Unset, the fleet's and the endpoint's own defaults apply (an endpoint's minimum is its initial count).
+  const effectiveMin =
+    min ?? (w.kind === 'batch' ? gpuFleetDefaults().minInstances : gpuModelEndpointDefaults().initialInstanceCount);
   if (compute.minInstances !== undefined && min === undefined) return problems;
   if (max !== undefined && max < effectiveMin) {
     problems.push({

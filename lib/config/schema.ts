@@ -13,6 +13,10 @@ import {
   WORKLOAD_KINDS,
 } from './platform-config';
 import { REFERENCE_WORKLOADS } from './reference-workloads';
+import { segmentedNetworkDefaults } from '../../constructs/network/segmented-network';
+
+/** The network's defaults are SegmentedNetwork's own: the config and the construct cannot drift. */
+const NETWORK_DEFAULTS = segmentedNetworkDefaults();
 
 /**
  * The one schema of the platform configuration (JSON Schema draft-07): its shape, its defaults
@@ -66,21 +70,21 @@ const NETWORK: SchemaNode = {
         'VPC range, /16 to /22, with no host bits set. Each tier gets one subnet per zone, aligned to its size; they must all fit.',
       pattern: '^(\\d{1,3}\\.){3}\\d{1,3}\\/\\d{1,2}$',
       errorMessage: "must be an IPv4 CIDR such as '10.40.0.0/16'",
-      default: '10.40.0.0/16',
+      default: NETWORK_DEFAULTS.cidr,
     },
-    maxAzs: integer(2, 6, { description: 'Availability zones, 2 to 6.', default: 2 }),
+    maxAzs: integer(2, 6, { description: 'Availability zones, 2 to 6.', default: NETWORK_DEFAULTS.maxAzs }),
     gpuTierCidrMask: integer(17, 28, {
       description: 'Prefix length of each GPU-tier subnet (one per zone); longer than the VPC prefix, at most /28.',
-      default: 20,
+      default: NETWORK_DEFAULTS.gpuTierCidrMask,
     }),
     endpointsTierCidrMask: integer(17, 28, {
       description:
         'Prefix length of each endpoints-tier subnet (interface endpoints); longer than the VPC prefix, at most /28.',
-      default: 24,
+      default: NETWORK_DEFAULTS.endpointsTierCidrMask,
     }),
     dataTierCidrMask: integer(17, 28, {
       description: 'Prefix length of each data-tier subnet; longer than the VPC prefix, at most /28.',
-      default: 22,
+      default: NETWORK_DEFAULTS.dataTierCidrMask,
     }),
     openInternetEgress: {
       type: 'boolean',

@@ -90,7 +90,7 @@ export function addWorkloadCompute(
           ? FleetMachineImage.fromAmiId(compute.amiId)
           : FleetMachineImage.deepLearningBaseGpu(),
         volumeKey: platform.keys.data.key,
-        minInstances: compute.minInstances ?? 0,
+        minInstances: compute.minInstances,
         maxInstances: compute.maxInstances,
       });
       return { fleet, repository };
