@@ -1,13 +1,15 @@
-import { Annotations, Aws, RemovalPolicy, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { PlatformKey } from '../keys/platform-key';
-import { acknowledgeFinding } from '../private/nag';
+import { acknowledgeFinding, acknowledgeFindings } from '../private/nag';
+import * as perms from '../private/perms';
 import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
 import { DnsFirewall, dnsDomainProblem, platformBaseDomains } from './dns-firewall';
 import { PlatformEndpoint } from './platform-endpoint';
@@ -49,6 +51,8 @@ export function tierAddresses(zones: number, masks: readonly number[]): number {
   return next;
 }
 const EPHEMERAL = { from: 1024, to: 65535 };
+/** Where `DescribeManagedPrefixLists` returns the id of the one list its name filter matches. */
+const S3_PREFIX_LIST_ID_PATH = 'PrefixLists.0.PrefixListId';
 
 /** The values a `SegmentedNetwork` takes for props that are not given. */
 export interface SegmentedNetworkDefaults {
@@ -97,10 +101,11 @@ export interface SegmentedNetworkProps {
   /** Retention of the flow-log group. @default logs.RetentionDays.ONE_YEAR */
   readonly flowLogsRetention?: logs.RetentionDays;
   /**
-   * The id of the region's S3 managed prefix list (`pl-…`). With it, workload security groups reach
-   * S3 only through that list; without it they may open HTTPS to any address, which in this VPC
-   * (no internet gateway, no NAT) routes only to the S3 gateway endpoint.
-   * @default - HTTPS egress to 0.0.0.0/0, routed only to the S3 gateway endpoint
+   * The id of the region's S3 managed prefix list (`pl-…`): workload security groups send HTTPS for
+   * S3 only to that list.
+   * @default - looked up when the stack deploys: the `com.amazonaws.<region>.s3` managed prefix list,
+   *   read by a custom resource (`ec2:DescribeManagedPrefixLists`, nothing else) whose function runs
+   *   outside the VPC
    */
   readonly s3PrefixListId?: string;
   /**
@@ -212,14 +217,17 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
   public readonly s3GatewayEndpoint: ec2.GatewayVpcEndpoint;
   /** The flow-log group. */
   public readonly flowLogGroup: logs.LogGroup;
-  /** Where workload security groups send HTTPS for S3. */
+  /** Where workload security groups send HTTPS for S3: the region's S3 managed prefix list. */
   public readonly s3Peer: ec2.IPeer;
+  /** The id of the region's S3 managed prefix list: `s3PrefixListId`, or a token read when the stack deploys. */
+  public readonly s3PrefixListId: string;
   /** Interface endpoints, by `PlatformEndpoint.name`. */
   public readonly interfaceEndpoints: ReadonlyMap<string, ec2.InterfaceVpcEndpoint>;
   /** The DNS Firewall that resolves only the platform's domains (absent with `disableDnsFirewall`). */
   public readonly dnsFirewall?: DnsFirewall;
 
   private readonly admittedBucketArns: string[] = [];
+  private flowLogsKey!: kms.IKey;
 
   constructor(scope: Construct, id: string, props: SegmentedNetworkProps = {}) {
     super(scope, id);
@@ -274,7 +282,8 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [{ subnetGroupName: SubnetTier.GPU }, { subnetGroupName: SubnetTier.DATA }],
     });
-    this.s3Peer = props.s3PrefixListId ? ec2.Peer.prefixList(props.s3PrefixListId) : ec2.Peer.anyIpv4();
+    this.s3PrefixListId = props.s3PrefixListId ?? this.lookUpS3PrefixList();
+    this.s3Peer = ec2.Peer.prefixList(this.s3PrefixListId);
     const endpoints = [...new Set(props.interfaceEndpoints ?? PlatformEndpoint.ALL)];
     this.configureS3GatewayPolicy(endpoints.includes(PlatformEndpoint.ECR_DOCKER));
 
@@ -425,6 +434,94 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
     }
   }
 
+  /**
+   * The id of the region's S3 managed prefix list (`com.amazonaws.<region>.s3`), read when the stack
+   * deploys, so the template needs no account lookup at synth and no per-region table. CloudFormation
+   * offers no attribute for it (`AWS::EC2::VPCEndpoint` returns no prefix list id), so a custom
+   * resource makes one read-only call, `ec2:DescribeManagedPrefixLists` filtered on the list's name.
+   *
+   * The function is the stack's `AwsCustomResource` singleton, outside the VPC (the VPC has no path
+   * to the EC2 API, and needs none): its role may make that one call and write its own log group
+   * (encrypted with the flow-log key). Nothing is created, so a delete or a retried create has
+   * nothing to undo; an update reads the list again. A region without the list fails the deployment
+   * with the lookup's error, before any workload security group is created. Another
+   * `AwsCustomResource` in the same stack would run in the same function with this role: give it
+   * a stack of its own, or pass `s3PrefixListId`.
+   */
+  private lookUpS3PrefixList(): string {
+    const logGroup = new logs.LogGroup(this, 'S3PrefixListLookupLogs', {
+      encryptionKey: this.flowLogsKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    const role = new iam.Role(this, 'S3PrefixListLookupRole', {
+      description: "Reads the id of the region's S3 managed prefix list when the platform deploys",
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      }),
+      maxSessionDuration: Duration.hours(1),
+    });
+    const grants = new ManagedPolicyPrincipal(this, role, 'S3PrefixListLookupPolicy');
+    iam.Grant.addToPrincipal({ grantee: grants, actions: perms.S3_PREFIX_LIST_LOOKUP, resourceArns: ['*'] });
+    logGroup.grantWrite(grants);
+    acknowledgeFinding(
+      grants.policy!.node.defaultChild!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'ec2:DescribeManagedPrefixLists supports no resource-level permissions (the Service Authorization Reference lists no resource type for it); it is read-only and the only action given Resource *.',
+    );
+
+    const describe: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'describeManagedPrefixLists',
+      parameters: { Filters: [{ Name: 'prefix-list-name', Values: [`com.amazonaws.${Aws.REGION}.s3`] }] },
+      physicalResourceId: cr.PhysicalResourceId.fromResponse(S3_PREFIX_LIST_ID_PATH),
+      outputPaths: [S3_PREFIX_LIST_ID_PATH],
+    };
+    const lookup = new cr.AwsCustomResource(this, 'S3PrefixList', {
+      onCreate: describe,
+      onUpdate: describe,
+      role,
+      logGroup,
+      installLatestAwsSdk: false,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+    });
+    lookup.node.addDependency(role);
+    lookup.node.addDependency(grants.policy!);
+    this.acknowledgeLookupFunction();
+    return lookup.getResponseField(S3_PREFIX_LIST_ID_PATH);
+  }
+
+  /**
+   * The lookup runs in the stack's `AwsCustomResource` singleton function, whose settings are not
+   * all reachable; these findings do not fit a function CloudFormation calls only while the stack
+   * deploys, to make one read-only call.
+   */
+  private acknowledgeLookupFunction(): void {
+    const fn = Stack.of(this).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+    if (!fn) return;
+    acknowledgeFindings(
+      fn,
+      ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
+      'Runs only while the platform stack deploys, called by CloudFormation once per create or update of the lookup; reserving concurrency would only take it from the workloads.',
+    );
+    acknowledgeFindings(
+      fn,
+      ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ', 'Serverless-LambdaDLQ'],
+      'Invoked synchronously by the CloudFormation custom-resource framework; a failure fails the stack operation, so there is no event to dead-letter.',
+    );
+    acknowledgeFindings(
+      fn,
+      ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
+      'Must reach the EC2 API, which the isolated VPC does not (no EC2 interface endpoint); it makes one read-only call (ec2:DescribeManagedPrefixLists), holds no data and serves no traffic.',
+    );
+    acknowledgeFinding(
+      fn,
+      'Serverless-LambdaTracing',
+      'AwsCustomResource offers no tracing setting; its one EC2 call is recorded by CloudTrail management events.',
+    );
+  }
+
   private createFlowLogs(props: SegmentedNetworkProps): logs.LogGroup {
     const key =
       props.flowLogsKey ??
@@ -433,6 +530,7 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
         usageServices: [],
         allowCloudWatchLogs: true,
       }).key;
+    this.flowLogsKey = key;
     const logGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       encryptionKey: key,
       retention: props.flowLogsRetention ?? segmentedNetworkDefaults().flowLogsRetention,
@@ -588,8 +686,44 @@ function admitToEndpoints(network: IPlatformNetwork, securityGroup: ec2.ISecurit
     toPort: HTTPS,
     description: 'HTTPS from an admitted workload',
   });
-  securityGroup.addEgressRule(network.endpointsSecurityGroup, ec2.Port.tcp(HTTPS), 'HTTPS to the interface endpoints');
-  securityGroup.addEgressRule(network.s3Peer, ec2.Port.tcp(HTTPS), 'HTTPS to S3 through the gateway endpoint');
+  securityGroup.addEgressRule(
+    new InlineEgressPeer(network.endpointsSecurityGroup),
+    ec2.Port.tcp(HTTPS),
+    'HTTPS to the interface endpoints',
+  );
+  securityGroup.addEgressRule(
+    new InlineEgressPeer(network.s3Peer),
+    ec2.Port.tcp(HTTPS),
+    'HTTPS to S3 through the gateway endpoint',
+  );
+}
+
+/**
+ * A peer whose egress rule a security group of this app writes into its own `SecurityGroupEgress`
+ * instead of a standalone `AWS::EC2::SecurityGroupEgress`. The CDK inlines only CIDR peers; a
+ * security group or a prefix list becomes a standalone rule, and the group is then created with
+ * EC2's allow-all egress rule, which lasts until CloudFormation creates the standalone rules
+ * (nothing orders the group's users after them). Inline, the group never allows more than its
+ * rules. No cycle arises: the endpoints' security group takes its ingress as standalone rules.
+ * An imported security group still gets standalone rules (its definition is not in this app).
+ */
+class InlineEgressPeer implements ec2.IPeer {
+  public readonly canInlineRule = true;
+  public readonly uniqueId: string;
+  public readonly connections: ec2.Connections;
+
+  constructor(private readonly peer: ec2.IPeer) {
+    this.uniqueId = peer.uniqueId;
+    this.connections = new ec2.Connections({ peer: this });
+  }
+
+  public toIngressRuleConfig(): ec2.IngressRuleConfig {
+    return this.peer.toIngressRuleConfig();
+  }
+
+  public toEgressRuleConfig(): ec2.EgressRuleConfig {
+    return this.peer.toEgressRuleConfig();
+  }
 }
 
 /** The network of an existing VPC (`SegmentedNetwork.fromVpcAttributes`). */

@@ -164,6 +164,8 @@ export const BOUNDARY_SERVICE_CEILING: Record<string, string[]> = {
     'ec2:DeleteNetworkInterface',
     'ec2:DeleteNetworkInterfacePermission',
     'ec2:DescribeDhcpOptions',
+    // The network's deploy-time lookup of the region's S3 managed prefix list (S3_PREFIX_LIST_LOOKUP).
+    'ec2:DescribeManagedPrefixLists',
     'ec2:DescribeNetworkInterfaces',
     'ec2:DescribeSecurityGroups',
     'ec2:DescribeSubnets',
@@ -311,6 +313,11 @@ export const SAGEMAKER_VPC_ENI = [
   'ec2:DeleteNetworkInterface',
   'ec2:DeleteNetworkInterfacePermission',
 ];
+/**
+ * The network's deploy-time lookup of the region's S3 managed prefix list (`com.amazonaws.<region>.s3`).
+ * Read-only; the action supports no resource-level permissions, so it is granted on `*`.
+ */
+export const S3_PREFIX_LIST_LOOKUP = ['ec2:DescribeManagedPrefixLists'];
 /** Read-only VPC lookups SageMaker makes with the execution role; these actions take no resource. */
 export const SAGEMAKER_VPC_DESCRIBE = [
   'ec2:DescribeDhcpOptions',

@@ -4,6 +4,8 @@
  * no `…IfExists` operator on a deny that reads an SSE header, no account-root `kms:Create*` (or any
  * administration wildcard) in a key policy, API error-rate alarms whose thresholds are fractions, and
  * every SageMaker model's data source under the admission gate's `approved/<workload>/<model>/<version>/files/`.
+ * Issue #15: no security group sends anything to 0.0.0.0/0; workloads reach the endpoints' security group and
+ * the region's S3 managed prefix list (the destination of the S3 gateway endpoint's routes) only, on HTTPS.
  */
 import { referenceFixture } from './journey';
 
@@ -18,6 +20,14 @@ const resources = (type: string): Array<[string, Json]> =>
   );
 const statements = (doc: Json | undefined): Json[] => [doc?.Statement ?? []].flat();
 const asList = (v: unknown): string[] => [v ?? []].flat().map(String);
+/** A string value with `Fn::Join` flattened and the region (a literal or `Ref: AWS::Region`) written `<region>`. */
+const joined = (v: unknown): string => {
+  const j = v as Json;
+  if (typeof v === 'string') return v.replace(/eu-west-1/g, '<region>');
+  if (j?.Ref === 'AWS::Region') return '<region>';
+  if (j?.['Fn::Join']) return (j['Fn::Join'][1] as unknown[]).map(joined).join(j['Fn::Join'][0]);
+  return JSON.stringify(v);
+};
 
 describe('the reference templates', () => {
   test('no deny on an SSE header uses an …IfExists operator (a request without the header must not be denied)', () => {
@@ -75,6 +85,67 @@ describe('the reference templates', () => {
     for (const [id, a] of rateAlarms) {
       expect([id, a.Properties.Threshold > 0 && a.Properties.Threshold < 1]).toEqual([id, true]);
     }
+  });
+
+  test('no security group egress to 0.0.0.0/0 or ::/0, inline or standalone', () => {
+    const groups = resources('AWS::EC2::SecurityGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(5);
+    const open = [
+      ...groups.flatMap(([id, g]) => (g.Properties.SecurityGroupEgress ?? []).map((r: Json) => [id, r])),
+      ...resources('AWS::EC2::SecurityGroupEgress').map(([id, r]) => [id, r.Properties]),
+    ].filter(([, r]) => r.CidrIp === '0.0.0.0/0' || r.CidrIpv6 === '::/0');
+    expect(open).toEqual([]);
+  });
+
+  test('workload security groups: HTTPS to the endpoints’ security group and the looked-up S3 prefix list only', () => {
+    const platform = fixture.assembly.stacks.find((s) => s.stackName.endsWith('-platform'))!;
+    const platformResources = Object.entries(platform.template.Resources as Record<string, Json>);
+    const [[lookupId, lookup]] = platformResources.filter(
+      ([, r]) => r.Type === 'Custom::AWS' && JSON.stringify(r.Properties.Create).includes('describeManagedPrefixLists'),
+    );
+    expect(JSON.stringify(lookup.Properties.Create)).toContain('prefix-list-name');
+    const [[endpointsId]] = platformResources.filter(
+      ([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && id.startsWith('NetworkEndpointsSecurityGroup'),
+    );
+    // Workloads' rules live inline in their own group: no standalone egress rule anywhere.
+    expect(resources('AWS::EC2::SecurityGroupEgress')).toEqual([]);
+    const workloads = resources('AWS::EC2::SecurityGroup').filter(([id]) => !id.includes(`/${endpointsId}`));
+    // The admission gate, the agent, the real-time endpoint and the GPU fleet of the reference config.
+    expect(workloads.length).toBeGreaterThanOrEqual(4);
+    for (const [id, g] of workloads) {
+      const rules = (g.Properties.SecurityGroupEgress as Json[]).map((r) => ({
+        id,
+        protocol: r.IpProtocol,
+        ports: [r.FromPort, r.ToPort],
+        to: r.DestinationSecurityGroupId
+          ? JSON.stringify(r.DestinationSecurityGroupId).includes(endpointsId) && 'endpoints'
+          : r.DestinationPrefixListId
+            ? JSON.stringify(r.DestinationPrefixListId).includes(lookupId) && 's3-prefix-list'
+            : JSON.stringify(r),
+      }));
+      expect(rules).toEqual([
+        { id, protocol: 'tcp', ports: [443, 443], to: 'endpoints' },
+        { id, protocol: 'tcp', ports: [443, 443], to: 's3-prefix-list' },
+      ]);
+    }
+  });
+
+  test('the S3 path still works: the gateway endpoint routes the same regional S3 list from the GPU and data tiers', () => {
+    const gateways = resources('AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Gateway');
+    expect(gateways).toHaveLength(1);
+    const [[, gateway]] = gateways;
+    // A gateway endpoint adds a route whose destination is the service's managed prefix list
+    // (com.amazonaws.<region>.s3), which is the list the lookup reads by name.
+    expect(joined(gateway.Properties.ServiceName)).toBe('com.amazonaws.<region>.s3');
+    const routeTables = JSON.stringify(gateway.Properties.RouteTableIds);
+    expect(routeTables).toMatch(/NetworkgpuSubnet1RouteTable/);
+    expect(routeTables).toMatch(/NetworkdataSubnet1RouteTable/);
+    const lookups = resources('Custom::AWS')
+      .map(([, r]) => JSON.parse(joined(r.Properties.Create)))
+      .filter((call) => call.action === 'describeManagedPrefixLists');
+    expect(lookups.map((call) => call.parameters)).toEqual([
+      { Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.<region>.s3'] }] },
+    ]);
   });
 
   test('every SageMaker model reads an S3 prefix under approved/<workload>/<model>/<version>/files/ of the models bucket', () => {

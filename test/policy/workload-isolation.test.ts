@@ -212,6 +212,23 @@ const fragments: GuardFragment[] = [
     cfn(sg).addPropertyDeletionOverride('SecurityGroupEgress');
     return sg;
   }),
+  passes(EGRESS, 'inline HTTPS to a security group and a prefix list (an admitted workload)', (stack) => {
+    const vpc = isolatedVpc(stack);
+    const endpoints = new ec2.SecurityGroup(stack, 'Endpoints', { vpc, allowAllOutbound: false });
+    new ec2.CfnSecurityGroup(stack, 'Workload', {
+      groupDescription: 'workload',
+      vpcId: vpc.vpcId,
+      securityGroupEgress: [
+        { ipProtocol: 'tcp', fromPort: 443, toPort: 443, destinationSecurityGroupId: endpoints.securityGroupId },
+        { ipProtocol: 'tcp', fromPort: 443, toPort: 443, destinationPrefixListId: 'pl-6da54004' },
+      ],
+    });
+  }),
+  fails(EGRESS, 'egress only through standalone rules (allow-all until CloudFormation creates them)', (stack) => {
+    const sg = closedSecurityGroup(stack);
+    sg.addEgressRule(ec2.Peer.prefixList('pl-6da54004'), ec2.Port.tcp(443));
+    return sg;
+  }),
   fails(EGRESS, 'standalone allow-all egress to ::/0', (stack) => {
     return new ec2.CfnSecurityGroupEgress(stack, 'Egress', {
       groupId: closedSecurityGroup(stack).securityGroupId,

@@ -48,8 +48,6 @@ describe('examples/existing-vpc-inference', () => {
       'AWS::ApplicationAutoScaling::ScalableTarget',
       'AWS::ApplicationAutoScaling::ScalingPolicy',
       'AWS::EC2::SecurityGroup',
-      'AWS::EC2::SecurityGroupEgress',
-      'AWS::EC2::SecurityGroupEgress',
       'AWS::EC2::SecurityGroupIngress',
       'AWS::IAM::ManagedPolicy',
       'AWS::IAM::Role',

@@ -132,7 +132,13 @@ describe('GpuModelEndpoint with only the required props', () => {
     ];
     expect(egress).toHaveLength(2);
     for (const rule of egress) expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
-    expect(egress.map((r: any) => r.CidrIp ?? 'sg')).toEqual(expect.arrayContaining(['0.0.0.0/0', 'sg']));
+    // Inline (never EC2's default allow-all, even briefly): the endpoints' security group and S3's prefix list.
+    expect(sg.Properties.SecurityGroupEgress).toHaveLength(2);
+    expect(egress.map((r: any) => Object.keys(r).find((k) => k.startsWith('Destination')))).toEqual([
+      'DestinationSecurityGroupId',
+      'DestinationPrefixListId',
+    ]);
+    expect(egress.filter((r: any) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined)).toEqual([]);
     // admitWorkload opened the endpoints' security group to this one, on HTTPS only.
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },

@@ -113,13 +113,15 @@ describe('ModelAdmissionGate', () => {
       expect(ids.filter((id) => /BucketNotificationsHandler|NotificationsHandlerPolicy/.test(id))).toEqual([]);
       expect(f.stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834')).toBeUndefined();
       expect(f.modelsBucket.bucket.node.tryFindChild('Notifications')).toBeUndefined();
-      // The only functions: the gate and the VPC's default-security-group provider.
+      // The only functions: the gate, the VPC's default-security-group provider and the network's
+      // deploy-time lookup of the S3 prefix list (the stack's AwsCustomResource singleton).
       const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(2);
+      expect(functions).toHaveLength(3);
       expect(functions).toEqual(
         expect.arrayContaining([
           logicalId(f.stack, f.gate.function),
           expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderHandler/),
+          expect.stringMatching(/^AWS679f53fac002430cb0da5b7982bd2287/),
         ]),
       );
       template.resourceCountIs('AWS::IAM::Policy', 0);

@@ -508,7 +508,10 @@ describe('SegmentedNetwork wiring', () => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] },
     });
     workload.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]),
+      SecurityGroupEgress: [
+        Match.objectLike({ FromPort: 443, ToPort: 443, DestinationSecurityGroupId: Match.anyValue() }),
+        Match.objectLike({ FromPort: 443, ToPort: 443, DestinationPrefixListId: Match.anyValue() }),
+      ],
     });
     Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
@@ -591,5 +594,132 @@ describe('SegmentedNetwork rejects bad input at synth', () => {
   ])('%j', (props, message) => {
     const { stack } = newStack();
     expect(() => new SegmentedNetwork(stack, 'Network', props)).toThrow(message);
+  });
+});
+
+describe('SegmentedNetwork S3 prefix list', () => {
+  const HTTPS_ONLY = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443 };
+
+  /** A network and one admitted workload security group in the same stack, with the template. */
+  function admitted(props: { s3PrefixListId?: string } = {}) {
+    const { stack } = newStack();
+    const network = new SegmentedNetwork(stack, 'Network', props);
+    const sg = new ec2.SecurityGroup(stack, 'Workload', { vpc: network.vpc, allowAllOutbound: false });
+    network.admitWorkload(sg);
+    const json = Template.fromStack(stack).toJSON();
+    const egress =
+      json.Resources[stack.getLogicalId(sg.node.defaultChild as ec2.CfnSecurityGroup)].Properties.SecurityGroupEgress;
+    return { stack, network, json, egress };
+  }
+
+  describe('by default: looked up when the stack deploys', () => {
+    let fixture: ReturnType<typeof admitted>;
+    beforeAll(() => {
+      fixture = admitted();
+    });
+
+    test('a workload reaches only the endpoints’ security group and the looked-up prefix list, on HTTPS, inline', () => {
+      const { json, egress, stack, network } = fixture;
+      const lookup = resourcesOfType(json, 'Custom::AWS');
+      expect(lookup).toHaveLength(1);
+      expect(egress).toEqual([
+        {
+          ...HTTPS_ONLY,
+          Description: 'HTTPS to the interface endpoints',
+          DestinationSecurityGroupId: {
+            'Fn::GetAtt': [
+              stack.getLogicalId(network.endpointsSecurityGroup.node.defaultChild as ec2.CfnSecurityGroup),
+              'GroupId',
+            ],
+          },
+        },
+        {
+          ...HTTPS_ONLY,
+          Description: 'HTTPS to S3 through the gateway endpoint',
+          DestinationPrefixListId: { 'Fn::GetAtt': [lookup[0][0], 'PrefixLists.0.PrefixListId'] },
+        },
+      ]);
+      // Inline rules only: the group is never created with EC2's default allow-all egress.
+      expect(resourcesOfType(json, 'AWS::EC2::SecurityGroupEgress')).toEqual([]);
+    });
+
+    test('no security group sends anything to 0.0.0.0/0 or ::/0', () => {
+      for (const [, sg] of resourcesOfType(fixture.json, 'AWS::EC2::SecurityGroup')) {
+        for (const rule of sg.Properties.SecurityGroupEgress ?? []) {
+          expect(rule.CidrIp).not.toBe('0.0.0.0/0');
+          expect(rule.CidrIpv6).not.toBe('::/0');
+        }
+      }
+    });
+
+    test('the lookup reads the region’s S3 list by name, read-only, with no delete and no SDK install', () => {
+      const [[, lookup]] = resourcesOfType(fixture.json, 'Custom::AWS');
+      const create = JSON.parse(
+        fixture.stack
+          .resolve(lookup.Properties.Create)
+          ['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '<REGION>'))
+          .join(''),
+      );
+      expect(create).toEqual({
+        service: 'EC2',
+        action: 'describeManagedPrefixLists',
+        parameters: { Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.<REGION>.s3'] }] },
+        physicalResourceId: { responsePath: 'PrefixLists.0.PrefixListId' },
+        outputPaths: ['PrefixLists.0.PrefixListId'],
+      });
+      expect(lookup.Properties.Update).toEqual(lookup.Properties.Create);
+      // Nothing is created, so nothing is deleted: a failed create or a retry has nothing to undo.
+      expect(lookup.Properties.Delete).toBeUndefined();
+      expect(lookup.Properties.InstallLatestAwsSdk).toBe(false);
+    });
+
+    test('its function runs outside the VPC with a role that may only describe prefix lists and write its log group', () => {
+      const { json } = fixture;
+      const [[, fn]] = resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('AWS679f53fac'));
+      expect(fn.Properties.VpcConfig).toBeUndefined();
+      const [roleId] = fn.Properties.Role['Fn::GetAtt'];
+      const role = json.Resources[roleId];
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        }),
+      ]);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const policies = resourcesOfType(json, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+        JSON.stringify(p.Properties.Roles ?? []).includes(roleId),
+      );
+      expect(policies).toHaveLength(1);
+      expect(policies[0][1].Properties.PolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Action: 'ec2:DescribeManagedPrefixLists', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        },
+      ]);
+      const logGroup = json.Resources[fn.Properties.LoggingConfig.LogGroup.Ref];
+      expect(logGroup.Properties.KmsKeyId).toBeDefined();
+      expect(resourcesOfType(json, 'AWS::IAM::Policy')).toEqual([]);
+    });
+
+    test('all five nag packs: no unacknowledged finding', () => {
+      expect(describeFindings(nagFindings(fixture.stack))).toBe('');
+    });
+  });
+
+  describe('with s3PrefixListId', () => {
+    test('a workload reaches the given list, inline, and nothing is looked up', () => {
+      const { json, egress } = admitted({ s3PrefixListId: 'pl-6da54004' });
+      expect(egress).toEqual([
+        expect.objectContaining({ ...HTTPS_ONLY, DestinationSecurityGroupId: expect.anything() }),
+        expect.objectContaining({ ...HTTPS_ONLY, DestinationPrefixListId: 'pl-6da54004' }),
+      ]);
+      expect(resourcesOfType(json, 'Custom::AWS')).toEqual([]);
+      expect(resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('AWS679f53fac'))).toEqual(
+        [],
+      );
+      expect(resourcesOfType(json, 'AWS::EC2::SecurityGroupEgress')).toEqual([]);
+    });
   });
 });
