@@ -16,7 +16,9 @@ import {
 import { MonitoredWorkload } from '../constructs/audit';
 import {
   apiClientSecretName,
+  apiGatewayName,
   apiRouteRolePath,
+  peopleMonitoredWorkloadName,
   roleArnFromName,
   SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES,
   workloadRoleName,
@@ -151,7 +153,7 @@ export class ApiStack extends Stack {
       this.machineGateway = new ModelGatewayApi(this, 'ModelGateway', {
         ...shared,
         webAcl: { ...shared.webAcl, rateLimitPerIp: machineRateLimitPerIp },
-        restApiName: `${config.platformName}-model-gateway`,
+        restApiName: apiGatewayName(config.platformName),
         routes: machineRoutes,
         endpointAccess:
           api.machineEndpointType === 'private'
@@ -161,10 +163,10 @@ export class ApiStack extends Stack {
       });
     }
     if (peopleRoutes.length > 0) {
-      this.userPool = new ApiUserPool(this, 'People', { userPoolName: `${config.platformName}-model-gateway-people` });
+      this.userPool = new ApiUserPool(this, 'People', { userPoolName: apiGatewayName(config.platformName, true) });
       this.peopleGateway = new ModelGatewayApi(this, 'PeopleGateway', {
         ...shared,
-        restApiName: `${config.platformName}-model-gateway-people`,
+        restApiName: apiGatewayName(config.platformName, true),
         routes: peopleRoutes,
         endpointAccess: ApiEndpointAccess.regional(),
         userPool: this.userPool,
@@ -198,7 +200,7 @@ export class ApiStack extends Stack {
     });
     for (const name of this.exposed) {
       const api = apiOf(this.peopleGateway, name);
-      if (api) monitored.push({ name: `${name}-people`, api });
+      if (api) monitored.push({ name: peopleMonitoredWorkloadName(name), api });
     }
     return monitored;
   }

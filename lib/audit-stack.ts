@@ -12,7 +12,7 @@ import {
   ThreatDetection,
 } from '../constructs/audit';
 import { ModelGatewayApi } from '../constructs/api';
-import { apiRouteRolePath, malwareScanRoleName } from './config/names';
+import { apiRouteRolePath, auditTrailName, malwareScanRoleName, workloadEndpointName } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 import type { WorkloadStack } from './workload-stack';
@@ -44,7 +44,7 @@ export interface AuditStackProps extends StackProps {
 
 /** The endpoint name lib/workloads/compute.ts gives a realtime-inference workload's endpoint. */
 function defaultEndpointName(workload: WorkloadStack): string {
-  return `${workload.stackName}-endpoint`.toLowerCase().slice(0, 63).replace(/-+$/, '');
+  return workloadEndpointName(workload.stackName);
 }
 
 // Defined with the other names built from config, so the platform stack needs no import of this stack.
@@ -70,7 +70,7 @@ export class AuditStack extends Stack {
     this.addStackDependency(platform, 'audit key, platform buckets and keys, permissions boundary');
 
     this.trail = new AuditTrail(this, 'Trail', {
-      trailName: `${config.platformName}-audit-trail`,
+      trailName: auditTrailName(config.platformName),
       encryptionKey: platform.keys.audit,
       dataEventBuckets: [platform.dataBucket.bucket, platform.modelsBucket.bucket],
       aiDataEvents: [AiDataEventResource.SAGEMAKER_ENDPOINT],

@@ -4,7 +4,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { ModelAdmissionGate, ModelSignerRole, ModelSigningKey } from '../constructs/integrity';
 import { APPROVED_PREFIX, INCOMING_PREFIX } from '../constructs/integrity/admission/admission';
 import { acknowledgeWildcardResource } from '../constructs/private/nag';
-import { malwareScanRoleArn, releaseRoleName, releaseRolePath } from './config/names';
+import {
+  admissionRoleName,
+  admissionRolePath,
+  malwareScanRoleArn,
+  platformKeyAlias,
+  releaseRoleName,
+  releaseRolePath,
+} from './config/names';
 import { ModelIntegrityConfig, PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 
@@ -23,7 +30,7 @@ export interface ModelIntegrity {
 
 /** The alias of the model-signing key: the permissions boundary admits signing-key use by it. */
 export function signingKeyAlias(config: PlatformConfig): string {
-  return `alias/${config.platformName}/model-signing`;
+  return platformKeyAlias(config.platformName, 'model-signing');
 }
 
 /**
@@ -68,8 +75,8 @@ export function addModelIntegrity(
     logRetention: config.logRetentionDays as logs.RetentionDays,
     allowBundlesWithoutSubject: integrity.allowBundlesWithoutSubject,
     // A fixed name and path: the bucket policy and the audit alarms name the role without a reference.
-    roleName: `${name}-model-admission-${Aws.REGION}`,
-    rolePath: `/${name}/model-admission/`,
+    roleName: admissionRoleName(name, Aws.REGION),
+    rolePath: admissionRolePath(name),
     // GuardDuty (production profile) tags every object it scans, the approved copies included.
     approvedTaggingPrincipalArns: config.profile === 'production' ? [malwareScanRoleArn(config)] : undefined,
   });

@@ -3,6 +3,7 @@ import { MonitoredWorkload } from '../constructs/audit';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { addApiStack, ApiStack, resolveApiConfig } from './api-stack';
 import { AuditStack } from './audit-stack';
+import { platformStackName, workloadStackName } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import { GovernanceStack } from './governance-stack';
 import { addModelIntegrity, ModelIntegrity } from './integrity';
@@ -32,7 +33,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   const env: Environment | undefined = config.env
     ? { account: config.env.account, region: config.env.region }
     : undefined;
-  const platform = new PlatformStack(app, `${config.platformName}-platform`, {
+  const platform = new PlatformStack(app, platformStackName(config.platformName), {
     env,
     config,
     description: 'Zero-trust AI platform: network, keys, shared buckets and permissions boundary',
@@ -41,7 +42,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   const workloads = new Map<string, WorkloadStack>();
   const computes = new Map<string, WorkloadCompute>();
   for (const workload of config.workloads) {
-    const stack = new WorkloadStack(app, `${config.platformName}-workload-${workload.name}`, {
+    const stack = new WorkloadStack(app, workloadStackName(config.platformName, workload.name), {
       env,
       platform,
       workload,

@@ -13,6 +13,8 @@ import {
 import { allowAutoScalingServiceLinkedRole } from '../constructs/inference';
 import {
   malwareScanRoleArn,
+  PLATFORM_BUCKET_PURPOSES,
+  platformBucketName,
   releaseRoleName,
   releaseRolePath,
   roleArnFromName,
@@ -65,7 +67,8 @@ export class PlatformStack extends Stack {
       serverAccessLogsBucket: this.accessLogs.bucket,
       requireVpcEndpoint: this.network.s3GatewayEndpoint,
     };
-    const bucketName = (purpose: string) => `${config.platformName}-${purpose}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    const bucketName = (purpose: (typeof PLATFORM_BUCKET_PURPOSES)[number]) =>
+      platformBucketName(config.platformName, purpose, Aws.ACCOUNT_ID, Aws.REGION);
     this.dataBucket = new EncryptedBucket(this, 'DataBucket', {
       ...shared,
       vpcEndpointExemptPrincipalArns: breakGlass.length > 0 ? breakGlass : undefined,

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { PlatformConfig } from './platform-config';
-import { ConfigValidationError, validatePlatformConfig } from './validate-config';
+import { ConfigValidationError, formatPath, validatePlatformConfig } from './validate-config';
 
 /** The context key that names a config file: `npx cdk synth -c config=path/to/platform.yaml`. */
 export const CONFIG_CONTEXT_KEY = 'config';
@@ -48,11 +48,40 @@ export function loadPlatformConfig(configPath?: string): PlatformConfig {
   }
   let raw: unknown;
   try {
-    raw = ext === '.json' ? JSON.parse(text) : YAML.parse(text);
+    raw = ext === '.json' ? JSON.parse(text) : YAML.parse(text, { uniqueKeys: false });
   } catch (e) {
     throw new ConfigValidationError(configPath, [
       `cannot parse the file as ${ext === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
     ]);
   }
-  return validatePlatformConfig(raw, configPath);
+  // A key given twice keeps one value silently (JSON: the last); name each, as the field it is.
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0) throw new ConfigValidationError(configPath, duplicates);
+  // A file names its workloads: the reference workloads are the embedded default's only.
+  return validatePlatformConfig(raw, configPath, { referenceWorkloads: false });
+}
+
+/** Keys given twice in one mapping, as `<field path>: …` problems (JSON is read as the YAML it also is). */
+function duplicateKeys(text: string): string[] {
+  const doc = YAML.parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0) return [];
+  const problems: string[] = [];
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (YAML.isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const at = [...path, key];
+        if (seen.has(key)) {
+          problems.push(`${formatPath(at)}: given twice in the same mapping; give each field once`);
+        }
+        seen.add(key);
+        walk(pair.value, at);
+      }
+    } else if (YAML.isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...path, i]));
+    }
+  };
+  walk(doc.contents, []);
+  return problems;
 }

@@ -61,3 +61,66 @@ export function malwareScanRoleName(config: Pick<PlatformConfig, 'platformName'>
 export function malwareScanRoleArn(config: Pick<PlatformConfig, 'platformName'>): string {
   return roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, '/', malwareScanRoleName(config));
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Stack and resource names built from `platformName` and a workload's name. The stacks call these;
+// the validator (./rules.ts, `generatedNameProblems`) calls the same functions to derive each
+// limit, so a name that passes validation is a name every service accepts.
+
+/** The platform stack: `<platformName>-platform`. */
+export function platformStackName(platformName: string): string {
+  return `${platformName}-platform`;
+}
+
+/** A workload's stack: `<platformName>-workload-<workload>`. */
+export function workloadStackName(platformName: string, workloadName: string): string {
+  return `${platformName}-workload-${workloadName}`;
+}
+
+/** The SageMaker endpoint of a realtime-inference workload: `<workload stack>-endpoint`, lower case. */
+export function workloadEndpointName(workloadStack: string): string {
+  return `${workloadStack}-endpoint`.toLowerCase();
+}
+
+/** A workload's image repository (ECR): `<platform stack>/<workload>`, lower case. */
+export function workloadRepositoryName(platformStack: string, workloadName: string): string {
+  return `${platformStack}/${workloadName}`.toLowerCase();
+}
+
+/** A platform bucket: `<platformName>-<purpose>-<account>-<region>`. */
+export function platformBucketName(platformName: string, purpose: string, account: string, region: string): string {
+  return `${platformName}-${purpose}-${account}-${region}`;
+}
+
+/** The purposes of the platform's named buckets. */
+export const PLATFORM_BUCKET_PURPOSES = ['data', 'models'] as const;
+
+/** The model-admission role: `<platformName>-model-admission-<region>`. */
+export function admissionRoleName(platformName: string, region: string): string {
+  return `${platformName}-model-admission-${region}`;
+}
+
+/** The IAM path of the model-admission role. */
+export function admissionRolePath(platformName: string): string {
+  return `/${platformName}/model-admission/`;
+}
+
+/** A platform key's alias: `alias/<platformName>/<purpose>`. */
+export function platformKeyAlias(platformName: string, purpose: string): string {
+  return `alias/${platformName}/${purpose}`;
+}
+
+/** The audit trail (CloudTrail): `<platformName>-audit-trail`. */
+export function auditTrailName(platformName: string): string {
+  return `${platformName}-audit-trail`;
+}
+
+/** The machine API (`<platformName>-model-gateway`) and, with `people`, the people API and its user pool. */
+export function apiGatewayName(platformName: string, people = false): string {
+  return `${platformName}-model-gateway${people ? '-people' : ''}`;
+}
+
+/** What the operational monitoring calls a workload's people API: `<workload>-people` (a monitored workload name). */
+export function peopleMonitoredWorkloadName(workloadName: string): string {
+  return `${workloadName}-people`;
+}

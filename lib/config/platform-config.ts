@@ -79,7 +79,7 @@ export interface NetworkConfig {
   readonly dataTierCidrMask: number;
   /** Opens a path to the internet through an egress tier. Off unless the platform team says so. */
   readonly openInternetEgress: boolean;
-  /** The region's S3 managed prefix list (`pl-…`), when known. */
+  /** The region's S3 managed prefix list (`pl-…`). @default - looked up by name (`com.amazonaws.<region>.s3`) when the platform stack deploys */
   readonly s3PrefixListId?: string;
 }
 

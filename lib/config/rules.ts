@@ -9,6 +9,13 @@ import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identi
 import { gpuFleetDefaults } from '../../constructs/inference/gpu-fleet';
 import { gpuModelEndpointDefaults } from '../../constructs/inference/sagemaker-endpoint';
 import { EGRESS_TIER_MASKS, tierAddresses } from '../../constructs/network/segmented-network';
+import {
+  maxWorkloadNameLength,
+  NamedWorkload,
+  namingProblems,
+  platformGeneratedNames,
+  workloadGeneratedNames,
+} from './naming-rules';
 import { WORKLOAD_KINDS, WorkloadKind } from './platform-config';
 
 /**
@@ -36,6 +43,12 @@ const VPC_MASK = { min: 16, max: 22 };
 const TIER_MASK_MAX = 28;
 
 export function show(x: unknown): string {
+  // JSON has no Infinity or NaN (JSON.stringify writes null): `1e309` or YAML `.inf` parse to Infinity.
+  if (typeof x === 'number' && !Number.isFinite(x)) {
+    return Number.isNaN(x)
+      ? 'NaN (not a number)'
+      : `${x < 0 ? '-' : ''}a number too large (${String(x)}, e.g. 1e309 or .inf)`;
+  }
   // Control characters (such as a YAML block scalar's newlines) are escaped, so each problem stays on one line.
   if (typeof x === 'string') return `'${x.replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1))}'`;
   return JSON.stringify(x) ?? 'undefined';
@@ -145,7 +158,7 @@ export const gpuInstanceTypes: Rule = (config) => {
     } else if (!isGpuInstanceType(x)) {
       problems.push({
         path,
-        message: `'${x}' is not a GPU instance type; allowed families: ${GPU_INSTANCE_FAMILIES.join(', ')}`,
+        message: `'${x}' is not a GPU instance type; allowed families: ${GPU_INSTANCE_FAMILIES.join(', ')} (the configuration builds GPU workloads only; allowCpuInstanceType is a prop of the GpuFleet and GpuModelEndpoint constructs)`,
       });
     }
   }
@@ -270,7 +283,7 @@ export const apiReferences: Rule = (config) => {
   const throttle = (path: (string | number)[], t: unknown) => {
     if (!isObject(t)) return;
     const { rateLimit: rate, burstLimit: burst } = t;
-    if (typeof rate === 'number' && rate > 0 && isInt(burst) && burst >= 1 && burst < rate) {
+    if (typeof rate === 'number' && Number.isFinite(rate) && rate > 0 && isInt(burst) && burst >= 1 && burst < rate) {
       problems.push({
         path: [...path, 'burstLimit'],
         message: `must be >= rateLimit (${String(rate)}), got ${show(burst)}`,
@@ -315,11 +328,118 @@ export const apiReferences: Rule = (config) => {
   return problems;
 };
 
+/**
+ * `invokes` forms a call graph without cycles: a model that calls back its caller (directly or
+ * through others) is a loop of API calls, each paying for the next, that no request can finish.
+ * Each cycle is reported once, at the edge that closes it, with the cycle named.
+ */
+export const invokeCycles: Rule = (config) => {
+  const workloads = namedWorkloads(config);
+  const index = new Map<string, number>();
+  for (const { name, i } of workloads) if (!index.has(name)) index.set(name, i);
+  const edges = new Map<string, string[]>();
+  for (const { w, name } of workloads) {
+    if (edges.has(name) || !Array.isArray(w.invokes)) continue;
+    edges.set(
+      name,
+      (w.invokes as unknown[]).filter((t): t is string => typeof t === 'string' && t !== name && index.has(t)),
+    );
+  }
+  const problems: Problem[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string) => {
+    state.set(name, 'visiting');
+    stack.push(name);
+    (edges.get(name) ?? []).forEach((next) => {
+      if (state.get(next) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        const i = index.get(name)!;
+        const j = (workloads.find((x) => x.i === i)!.w.invokes as unknown[]).indexOf(next);
+        problems.push({
+          path: ['workloads', i, 'invokes', j],
+          message: `${show(next)} makes a cycle of calls (${cycle.join(' → ')}); invokes must not lead back to the caller`,
+        });
+      } else if (!state.has(next)) visit(next);
+    });
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of index.keys()) if (!state.has(name)) visit(name);
+  return problems;
+};
+
+const nameLimitsText = (found: ReturnType<typeof namingProblems>): string =>
+  found.map((f) => `${f.rule.names}: ${f.reason}`).join('; ');
+
+/**
+ * `platformName` and workload names make names every service accepts: the names the platform builds
+ * from them (./naming-rules.ts, from the generators the stacks use) are checked against each
+ * service's rules, and a workload name's length limit is derived from them for its platform and kind.
+ */
+export const generatedNames: Rule = (config) => {
+  const p = config.platformName;
+  if (typeof p !== 'string' || !/^[a-z][a-z0-9-]{1,19}$/.test(p)) return [];
+  const problems: Problem[] = [];
+  const env = isObject(config.env) ? config.env : {};
+  const api = isObject(config.api) ? config.api : {};
+  const clients = Array.isArray(api.clients) ? api.clients.filter(isObject).map((c) => c.caller) : [];
+  const workloads: (NamedWorkload & { i: number })[] = namedWorkloads(config).map(({ w, i, name, kind }) => {
+    const compute = isObject(w.compute) ? w.compute : {};
+    const exposed = !Array.isArray(api.expose) || api.expose.includes(name);
+    return {
+      i,
+      name,
+      kind,
+      repository: kind === 'batch' || (kind === 'realtime-inference' && compute.imageUri === undefined),
+      people: kind === 'realtime-inference' && api.people !== false && exposed,
+      apiClient: clients.includes(name),
+    };
+  });
+  const platformFound = namingProblems(
+    platformGeneratedNames(p, {
+      // A malformed account or region is the schema's to report; the placeholders stand in for it.
+      account: typeof env.account === 'string' && /^\d{12}$/.test(env.account) ? env.account : undefined,
+      region: typeof env.region === 'string' && /^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(env.region) ? env.region : undefined,
+      repositories: workloads.some((w) => w.repository),
+    }),
+  );
+  if (platformFound.length > 0) {
+    problems.push({
+      path: ['platformName'],
+      message: `${show(p)} cannot name the platform's resources (${nameLimitsText(platformFound)}); choose another platformName`,
+    });
+    return problems;
+  }
+  for (const w of workloads) {
+    const { i, name, ...shape } = w;
+    const found = namingProblems(workloadGeneratedNames(p, w));
+    if (found.length === 0) continue;
+    const max = maxWorkloadNameLength(p, shape);
+    const what = `a '${w.kind}' workload${w.people ? ' exposed to people (api.people)' : ''} of platformName ${show(p)}`;
+    if (name.length > max) {
+      const limiting = namingProblems(workloadGeneratedNames(p, { ...w, name: 'a'.repeat(max + 1) }));
+      problems.push({
+        path: ['workloads', i, 'name'],
+        message: `must be at most ${max} characters for ${what} (limited by ${limiting.map((f) => f.rule.names).join(', ')}), got ${show(name)} (${name.length} characters)`,
+      });
+    } else {
+      problems.push({
+        path: ['workloads', i, 'name'],
+        message: `${show(name)} cannot name a '${w.kind}' workload: ${nameLimitsText(found)}`,
+      });
+    }
+  }
+  return problems;
+};
+
 /** Every cross-field rule, in the order their problems are reported (problems are then sorted by field). */
 export const RULES: readonly Rule[] = [
   networkFits,
   gpuInstanceTypes,
   workloadReferences,
+  invokeCycles,
   workloadCompute,
   apiReferences,
+  generatedNames,
 ];

@@ -12,6 +12,7 @@ import {
   PROFILES,
   WORKLOAD_KINDS,
 } from './platform-config';
+import { maxWorkloadNameLength } from './naming-rules';
 import { REFERENCE_WORKLOADS } from './reference-workloads';
 import { segmentedNetworkDefaults } from '../../constructs/network/segmented-network';
 
@@ -57,6 +58,8 @@ const SIGNER_ARN =
 const VERIFIER_ARN = "an IAM role ARN without wildcards (e.g. 'arn:aws:iam::111122223333:role/model-verifier')";
 const MODEL_EXAMPLE = "{ name: 'fraud-model', version: '1' }";
 const MAX_INSTANCES = 100;
+/** The longest realtime-inference workload name exposed to people, with the default platformName (derived from the names it builds). */
+const REALTIME_NAME_MAX = maxWorkloadNameLength('ztai', { kind: 'realtime-inference', repository: true, people: true });
 
 const NETWORK: SchemaNode = {
   type: 'object',
@@ -94,7 +97,8 @@ const NETWORK: SchemaNode = {
     },
     s3PrefixListId: {
       type: 'string',
-      description: "The region's S3 managed prefix list (`pl-…`), when known; narrows the GPU tier's S3 egress to it.",
+      description:
+        "The region's S3 managed prefix list (`pl-…`), to fix it in the template; workload security groups send HTTPS for S3 only to it. Default: looked up by name (com.amazonaws.<region>.s3) when the platform stack deploys.",
       pattern: '^pl-[0-9a-f]{8,17}$',
       errorMessage: "must be a prefix list id such as 'pl-63a5400a'",
     },
@@ -194,7 +198,7 @@ const WORKLOAD: SchemaNode = {
   properties: {
     name: {
       type: 'string',
-      description: 'Unique name; names the stack, the role and the data prefix.',
+      description: `Unique name; names the stack, the role, the data prefix and (realtime-inference) the SageMaker endpoint. No '--' and no trailing '-' when it has an image repository; at most ${REALTIME_NAME_MAX} characters for a realtime-inference workload exposed to people with the default platformName, fewer with a longer one (the validator says how many).`,
       pattern: pattern(WORKLOAD_NAME_PATTERN),
       errorMessage: "must be 2-32 lower-case letters, digits and '-', starting with a letter",
     },
@@ -403,7 +407,8 @@ export const PLATFORM_CONFIG_SCHEMA: SchemaNode = {
   properties: {
     platformName: {
       type: 'string',
-      description: 'Prefix of stack names, key aliases, role names and the boundary name.',
+      description:
+        "Prefix of stack names, bucket names, key aliases, role names and the boundary name. Not 'aws', no '--', no trailing '-', and none of S3's reserved prefixes (xn--, sthree-, amzn-s3-demo-).",
       pattern: '^[a-z][a-z0-9-]{1,19}$',
       errorMessage: "must be 2-20 lower-case letters, digits and '-', starting with a letter",
       default: 'ztai',
@@ -459,7 +464,8 @@ export const PLATFORM_CONFIG_SCHEMA: SchemaNode = {
     },
     workloads: {
       type: 'array',
-      description: 'The workloads (default: the three reference workloads).',
+      description:
+        'The workloads; a config file must list them (only the embedded default, used without a config file, has the three reference workloads).',
       errorMessage: 'must be a list',
       'x-errors': { minItems: 'must list at least one workload' },
       minItems: 1,

@@ -34,17 +34,38 @@ function validator(schema: SchemaNode): ValidateFunction {
   return fn;
 }
 
+export interface ValidateOptions {
+  /**
+   * Whether a configuration without `workloads` gets the reference (demo) workloads. The embedded
+   * default (no config file) does; a user's file must name its workloads (`loadPlatformConfig`
+   * passes false), so it never builds the demo by omission.
+   * @default true
+   */
+  readonly referenceWorkloads?: boolean;
+}
+
+/** The problem of a config file that names no workloads. */
+const NO_WORKLOADS: Problem = {
+  path: ['workloads'],
+  message:
+    "a config file must list its workloads (at least one { name, kind }); the three reference workloads are only the embedded default's (npx cdk synth without -c config), got none",
+};
+
 /**
  * Validate a raw configuration (parsed JSON or YAML) against the schema and the rules beside it, and
  * fill in defaults for omitted optional fields (the schema's `default`s). Throws
  * `ConfigValidationError` naming each field, the value received and what is allowed, all at once.
  * The input is not modified.
  */
-export function validatePlatformConfig(raw: unknown, source = 'embedded default'): PlatformConfig {
+export function validatePlatformConfig(
+  raw: unknown,
+  source = 'embedded default',
+  options: ValidateOptions = {},
+): PlatformConfig {
   if (!isObject(raw)) {
     throw new ConfigValidationError(source, [`the configuration must be an object, got ${show(raw)}`]);
   }
-  const { config, problems } = checkPlatformConfig(raw);
+  const { config, problems } = checkPlatformConfig(raw, options);
   if (problems.length > 0) throw new ConfigValidationError(source, problems.map(format));
   return config as unknown as PlatformConfig;
 }
@@ -93,14 +114,20 @@ export const DEFAULT_API_CONFIG: ApiConfig = (() => {
 })();
 
 /** The configuration with defaults filled in, and every problem of it (schema and rules), sorted by field. */
-function checkPlatformConfig(raw: Record<string, unknown>): { config: Record<string, unknown>; problems: Problem[] } {
+function checkPlatformConfig(
+  raw: Record<string, unknown>,
+  options: ValidateOptions = {},
+): { config: Record<string, unknown>; problems: Problem[] } {
   const config = structuredClone(raw);
+  const missing = config.workloads === undefined && options.referenceWorkloads === false;
   // The reference workloads' API clients name them: they come with them, never alone.
-  if (config.api === undefined && config.workloads === undefined) {
+  if (config.api === undefined && config.workloads === undefined && !missing) {
     config.api = { clients: structuredClone(REFERENCE_API_CLIENTS) };
   }
   const fromSchema = schemaProblems(validator(PLATFORM_CONFIG_SCHEMA), config, []);
-  const fromRules = RULES.flatMap((rule) => rule(config));
+  // The schema filled in the reference workloads; the file has none, so references to them are judged against none.
+  if (missing) config.workloads = [];
+  const fromRules = [...(missing ? [NO_WORKLOADS] : []), ...RULES.flatMap((rule) => rule(config))];
   return { config, problems: sorted(refine(fromSchema, fromRules), PLATFORM_CONFIG_SCHEMA) };
 }
 

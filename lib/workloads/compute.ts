@@ -10,7 +10,13 @@ import {
   ModelImageRepository,
 } from '../../constructs/inference';
 import { PlatformValidationError } from '../../constructs/private/validation';
-import { releaseRoleName, releaseRolePath, roleArnFromName } from '../config/names';
+import {
+  releaseRoleName,
+  releaseRolePath,
+  roleArnFromName,
+  workloadEndpointName,
+  workloadRepositoryName,
+} from '../config/names';
 import { WorkloadConfig } from '../config/platform-config';
 import { PLACEHOLDER_IMAGE_DIGEST } from '../config/reference-workloads';
 import { PlatformStack } from '../platform-stack';
@@ -75,7 +81,8 @@ export function addWorkloadCompute(
         minInstances: compute.minInstances,
         initialInstanceCount: compute.minInstances,
         maxInstances: compute.maxInstances,
-        endpointName: `${stack.stackName}-endpoint`.toLowerCase().slice(0, 63).replace(/-+$/, ''),
+        // Fits (<= 63 characters): the validator derives the workload name's limit from this generator.
+        endpointName: workloadEndpointName(stack.stackName),
       });
       return { endpoint, repository };
     }
@@ -100,10 +107,8 @@ export function addWorkloadCompute(
   }
 }
 
-/** The name of a workload's image repository: `<platform stack>/<workload>`, lower-case. */
-export function workloadRepositoryName(platformStackName: string, workloadName: string): string {
-  return `${platformStackName}/${workloadName}`.toLowerCase();
-}
+// The name of a workload's image repository (`<platform stack>/<workload>`) is built with the config's names.
+export { workloadRepositoryName } from '../config/names';
 
 /**
  * The image repository of a workload, in the platform stack (so it exists, and can be pushed to,

@@ -1236,11 +1236,23 @@ describe('loadPlatformConfig', () => {
 
   test.each([
     ['an unclosed flow sequence', 'workloads: [unclosed\n'],
-    ['a duplicate key', 'platformName: one\nplatformName: two\n'],
     ['a tab for indentation', 'network:\n\tcidr: 10.40.0.0/16\n'],
     ['two documents', 'platformName: one\n---\nplatformName: two\n'],
   ])('unparsable YAML: %s', (_title, text) => {
     expect(onlyProblemOf(write('broken.yaml', text))).toMatch(/^cannot parse the file as YAML: \S/);
+  });
+
+  test.each([
+    ['YAML', 'broken.yaml', 'platformName: one\nplatformName: two\nworkloads: [{ name: tuner, kind: agent }]\n'],
+    [
+      'JSON',
+      'broken.json',
+      '{ "platformName": "one", "platformName": "two", "workloads": [{ "name": "tuner", "kind": "agent" }] }',
+    ],
+  ])('a duplicate key (%s) is named as the field it is', (_title, name, text) => {
+    expect(onlyProblemOf(write(name, text))).toBe(
+      'platformName: given twice in the same mapping; give each field once',
+    );
   });
 
   test.each([
