@@ -71,6 +71,11 @@ export interface MatrixResource {
   readonly encryptionKeyArn?: string;
   /** For API routes: the method's authorization type. */
   readonly authorizationType?: string;
+  /**
+   * For API routes whose method has an authorizer (Cognito user pool, Lambda): what a caller needs beyond IAM,
+   * e.g. `a Cognito token (authorizer PeopleAuthorizer)`. IAM alone does not decide these routes.
+   */
+  readonly authorizer?: string;
   /** For KMS keys: services that use the key (their kms:ViaService values). */
   readonly usedVia?: string[];
   /** The VPC endpoint a caller reaches this resource through, if the assembly has one for its service. */
@@ -89,6 +94,8 @@ export interface MatrixCell {
   readonly allowedBy?: string[];
   /** Policies that denied it: `<policy type>:explicit(<sid or #n>)` or `<policy type>:implicit`. */
   readonly deniedBy?: string[];
+  /** For an Allowed API route with an authorizer: IAM allows it, and the caller also needs this (see MatrixResource.authorizer). */
+  readonly requires?: string;
   readonly error?: string;
 }
 
@@ -180,6 +187,7 @@ export async function buildAccessMatrix(
       'aws:SourceVpce / aws:SourceVpc: the assembly VPC endpoint for the service, when there is one (its policy is evaluated too)',
       'kms data actions: evaluated direct and via each service that uses the key (kms:ViaService, aws:ViaAWSService)',
       'no SCPs or RCPs (none are in the assembly); AWS managed policies are listed as unevaluated',
+      'API routes with a Cognito or Lambda authorizer: the decision is the IAM layer only; the cell says what the authorizer also requires (field requires)',
     ],
     principals: principals.map(publicPrincipal),
     resources: resources.map(publicResource),
@@ -245,6 +253,7 @@ async function evaluate(
     decision: result.decision,
     ...(result.allowedBy ? { allowedBy: result.allowedBy } : {}),
     ...(result.deniedBy ? { deniedBy: result.deniedBy } : {}),
+    ...(result.decision === 'Allowed' && resource.authorizer ? { requires: resource.authorizer } : {}),
   };
 }
 
@@ -483,6 +492,7 @@ class PolicyModel extends PolicyIndex {
             ...(endpoint ? { vpcEndpoint: endpoint.id } : {}),
             ...(tags[WORKLOAD_TAG] ? { workload: tags[WORKLOAD_TAG] } : {}),
             authorizationType: String(mp.AuthorizationType ?? 'NONE'),
+            ...this.authorizerOf(String(mp.AuthorizationType ?? 'NONE'), mp.AuthorizerId),
             actions: [...SENSITIVE_ACTIONS['api-route']],
           });
         }
@@ -515,6 +525,16 @@ class PolicyModel extends PolicyIndex {
       }
     }
     return out;
+  }
+
+  /** What a method's authorizer asks of a caller beyond IAM, by authorization type. */
+  private authorizerOf(type: string, authorizerId: unknown): { authorizer?: string } {
+    const what =
+      type === 'COGNITO_USER_POOLS' ? 'a Cognito token' : type === 'CUSTOM' ? 'what its Lambda authorizer accepts' : '';
+    if (!what) return {};
+    const a = this.ofType('AWS::ApiGateway::Authorizer').find((x) => this.ref(x) === String(authorizerId));
+    const name = a ? String(this.props(a).Name ?? this.id(a)) : undefined;
+    return { authorizer: `${what}${name ? ` (authorizer ${name})` : ''}` };
   }
 
   /** Object key patterns per bucket name, from every policy document in the assembly. */

@@ -22,6 +22,11 @@ export interface PriceTable {
   readonly usage: Record<string, number>;
   readonly ec2InstanceHour: Record<string, number>;
   readonly sageMakerInstanceHour: Record<string, number>;
+  /**
+   * Accelerated families the platform accepts (constructs/inference/gpu-instance-types.ts) that the table holds
+   * no dated price for yet: their instances are reported as needing a price, never priced by a guess.
+   */
+  readonly needsPrice?: { readonly note: string; readonly ec2: string[]; readonly sageMaker: string[] };
 }
 
 export interface CostLine {
@@ -53,19 +58,51 @@ export interface CostEstimate {
   readonly hoursPerMonth: number;
   readonly lines: CostLine[];
   readonly totalMonthly: number;
+  /** The total leaves out resources that have a fixed charge the table cannot price (listed in `notPriced`). */
+  readonly partial: boolean;
+  /** One sentence on what the total covers: complete, or partial and what it leaves out. */
+  readonly totalNote: string;
   readonly usageRates: UsageRate[];
   /** Resources with no fixed charge (counted by type). */
   readonly noFixedCharge: Array<{ readonly type: string; readonly count: number }>;
   /** Resources the model cannot price: unknown types, or known types with an unlisted instance type. */
-  readonly notPriced: Array<{ readonly resource: string; readonly type: string; readonly reason: string }>;
+  readonly notPriced: Array<{
+    readonly resource: string;
+    readonly type: string;
+    readonly reason: string;
+    /** For an instance the table has no price for. */
+    readonly instanceType?: string;
+    /** `false` for a usage-only resource with no rate in the table: it does not make the fixed total partial. */
+    readonly fixedCharge?: false;
+  }>;
   readonly notes: string[];
 }
 
 export const DEFAULT_PRICE_TABLE = path.join(__dirname, 'prices', 'us-east-1.json');
 
+/**
+ * Types charged by usage only, for which the table has no rate: listed as not priced (with what they are charged
+ * for), and not counted as making the fixed total partial.
+ */
+const USAGE_ONLY_UNRATED: Record<string, string> = {
+  'AWS::ECR::Repository': 'image storage per GB-month',
+  'AWS::Cognito::UserPool': 'monthly active users',
+  'AWS::Route53Resolver::FirewallDomainList': 'domains stored and DNS queries',
+  'AWS::Route53Resolver::FirewallRuleGroup': 'DNS queries inspected',
+};
+
 /** Types that carry no fixed charge and no usage line of their own. */
 const NO_FIXED_CHARGE = new Set([
   'AWS::CDK::Metadata',
+  'AWS::ApiGateway::Model',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGateway::UsagePlan',
+  'AWS::ApiGateway::UsagePlanKey',
+  'AWS::SecretsManager::ResourcePolicy',
+  'AWS::Cognito::UserPoolClient',
+  'AWS::Lambda::EventInvokeConfig',
+  'AWS::WAFv2::LoggingConfiguration',
+  'AWS::Route53Resolver::FirewallRuleGroupAssociation',
   'AWS::IAM::Role',
   'AWS::IAM::Policy',
   'AWS::IAM::ManagedPolicy',
@@ -182,10 +219,42 @@ export function estimateCost(
   ): void => {
     const price = (family === 'ec2' ? table.ec2InstanceHour : table.sageMakerInstanceHour)[type];
     if (price === undefined) {
-      notPriced.push({ resource: id(r), type: r.type, reason: `instance type ${type} is not in the price table` });
+      const fam = type.replace(/^ml\./, '').split('.')[0];
+      const flagged = (family === 'ec2' ? table.needsPrice?.ec2 : table.needsPrice?.sageMaker)?.includes(fam);
+      notPriced.push({
+        resource: id(r),
+        type: r.type,
+        instanceType: type,
+        reason: flagged
+          ? `instance type ${type} (${count} x, ${what}): the ${fam} family is accepted by the platform and marked in the price table as needing a price`
+          : `instance type ${type} is not in the price table`,
+      });
     } else {
       line(r, `${count} x ${type} (${what})`, count * hours, 'instance-hours', price);
     }
+  };
+
+  /** A group at minimum size 0: no fixed charge, and what an instance costs once it scales out. */
+  const scaledFromZero = (r: AssemblyResource, type: string): void => {
+    const price = table.ec2InstanceHour[type];
+    if (price !== undefined) {
+      usage.push({
+        resource: id(r),
+        type: r.type,
+        item: `${type} while scaled out`,
+        unit: 'instance-hour',
+        unitPrice: price,
+      });
+      return;
+    }
+    const fam = type.split('.')[0];
+    notPriced.push({
+      resource: id(r),
+      type: r.type,
+      instanceType: type,
+      reason: `instance type ${type} (minimum size 0, no fixed charge) has no hourly rate in the price table${table.needsPrice?.ec2.includes(fam) ? `: the ${fam} family is accepted by the platform and marked in the price table as needing a price` : ''}`,
+      fixedCharge: false,
+    });
   };
 
   const regions = new Set(assembly.stacks.map((s) => s.region).filter((r): r is string => !!r));
@@ -304,8 +373,10 @@ export function estimateCost(
         const type = lt
           ? (p(lt).LaunchTemplateData as { InstanceType?: unknown } | undefined)?.InstanceType
           : undefined;
-        if (min === 0) line(r, 'auto scaling group at minimum size 0', 0, 'instance-hours', 0);
-        else if (type === undefined)
+        if (min === 0) {
+          line(r, 'auto scaling group at minimum size 0', 0, 'instance-hours', 0);
+          if (type !== undefined) scaledFromZero(r, String(type));
+        } else if (type === undefined)
           notPriced.push({ resource: id(r), type: r.type, reason: 'instance type not found in its launch template' });
         else instance(r, 'ec2', String(type), min, 'minimum size');
         break;
@@ -341,7 +412,15 @@ export function estimateCost(
         break;
       }
       default:
-        if (NO_FIXED_CHARGE.has(r.type)) free.set(r.type, (free.get(r.type) ?? 0) + 1);
+        // A custom resource has no charge of its own: the Lambda function behind it is a resource of its own.
+        if (NO_FIXED_CHARGE.has(r.type) || r.type.startsWith('Custom::')) free.set(r.type, (free.get(r.type) ?? 0) + 1);
+        else if (USAGE_ONLY_UNRATED[r.type])
+          notPriced.push({
+            resource: id(r),
+            type: r.type,
+            reason: `usage only (${USAGE_ONLY_UNRATED[r.type]}), no rate in the price table; no fixed charge`,
+            fixedCharge: false,
+          });
         else notPriced.push({ resource: id(r), type: r.type, reason: 'resource type not in the cost model' });
     }
   }
@@ -349,12 +428,20 @@ export function estimateCost(
   lines.sort((a, b) => byString(a.resource, b.resource) || byString(a.item, b.item));
   usage.sort((a, b) => byString(a.resource, b.resource) || byString(a.item, b.item));
   notPriced.sort((a, b) => byString(a.type, b.type) || byString(a.resource, b.resource));
+  const totalMonthly = round(lines.reduce((sum, l) => sum + l.monthly, 0));
+  const missing = notPriced.filter((n) => n.fixedCharge !== false);
+  const partial = missing.length > 0;
+  const totalNote = partial
+    ? `partial: leaves out ${missing.length} resource${missing.length === 1 ? '' : 's'} the price table cannot price (${missing.map((n) => `${n.resource}${n.instanceType ? ` ${n.instanceType}` : ` ${n.type}`}`).join(', ')})`
+    : 'complete: every resource with a fixed charge is priced';
   return {
     schemaVersion: 1,
     priceTable: { region: table.region, currency: table.currency, asOf: table.asOf, source: table.source },
     hoursPerMonth: hours,
     lines,
-    totalMonthly: round(lines.reduce((sum, l) => sum + l.monthly, 0)),
+    totalMonthly,
+    partial,
+    totalNote,
     usageRates: usage,
     noFixedCharge: [...free.entries()]
       .map(([type, count]) => ({ type, count }))

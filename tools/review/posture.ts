@@ -96,7 +96,16 @@ export interface ValidationSummary {
       readonly version?: string;
       readonly conclusion: string;
       /** By rule id (without evidence suffix). */
-      readonly rules: Record<string, { open: number; acknowledged: number; area: Area }>;
+      readonly rules: Record<
+        string,
+        {
+          open: number;
+          acknowledged: number;
+          area: Area;
+          /** Each acknowledged finding as `<construct path> <rule with evidence>`, sorted (absent in older reviews). */
+          acknowledgedFindings?: string[];
+        }
+      >;
     }
   >;
   /** Whether the assembly had a validation report at all. */
@@ -104,6 +113,14 @@ export interface ValidationSummary {
 }
 
 const OPEN_CIDRS = new Set(['0.0.0.0/0', '::/0']);
+
+/**
+ * How strongly a DeletionPolicy keeps data: `Retain` 2; `RetainExceptOnCreate` 1 (kept on every delete except the
+ * rollback of the stack operation that created it, when it holds nothing yet); `Delete`/`Snapshot`/none 0.
+ */
+function retainRank(policy: unknown): number {
+  return policy === 'Retain' ? 2 : policy === 'RetainExceptOnCreate' ? 1 : 0;
+}
 
 /** Read the posture of an assembly. */
 export function buildPosture(assembly: CloudAssembly, env: PlaceholderEnvironment = {}): Posture {
@@ -121,15 +138,20 @@ export function buildPosture(assembly: CloudAssembly, env: PlaceholderEnvironmen
 function validationSummary(assembly: CloudAssembly): ValidationSummary {
   const plugins: Record<string, ValidationSummary['plugins'][string]> = {};
   for (const p of assembly.validationReport?.pluginReports ?? []) {
-    const rules: Record<string, { open: number; acknowledged: number; area: Area }> = {};
+    const rules: ValidationSummary['plugins'][string]['rules'] = {};
     const count = (ruleName: string, n: number, field: 'open' | 'acknowledged'): void => {
       const id = baseRuleId(ruleName);
       rules[id] ??= { open: 0, acknowledged: 0, area: areaOfRule(p.pluginName, id) };
       rules[id][field] += n;
     };
     for (const v of p.violations) count(v.ruleName, Math.max(1, v.violatingConstructs.length), 'open');
-    for (const v of p.suppressedViolations)
+    for (const v of p.suppressedViolations) {
       count(v.ruleName, Math.max(1, v.violatingConstructs.length), 'acknowledged');
+      const rule = rules[baseRuleId(v.ruleName)];
+      const found = new Set(rule.acknowledgedFindings ?? []);
+      for (const c of v.violatingConstructs) found.add(`${c.constructPath} ${v.ruleName}`);
+      rule.acknowledgedFindings = [...found].sort(byString);
+    }
     plugins[p.pluginName] = {
       ...(p.pluginVersion ? { version: p.pluginVersion } : {}),
       conclusion: p.conclusion,
@@ -504,7 +526,7 @@ class PostureReader extends ResolvedTemplates {
         'retained on delete',
         'governance',
         b.resource.DeletionPolicy ?? 'Delete',
-        b.resource.DeletionPolicy === 'Retain' ? 1 : 0,
+        retainRank(b.resource.DeletionPolicy),
         1,
       );
     }
@@ -537,7 +559,7 @@ class PostureReader extends ResolvedTemplates {
         'retained on delete',
         'governance',
         key.resource.DeletionPolicy ?? 'Delete',
-        key.resource.DeletionPolicy === 'Retain' ? 1 : 0,
+        retainRank(key.resource.DeletionPolicy),
         1,
       );
     }

@@ -50,7 +50,7 @@ export interface FindingRow {
 }
 
 /** Section ids, in order (the HTML test checks they render). */
-export const SECTIONS = ['summary', 'findings', 'network', 'access', 'journeys', 'cost', 'changes'] as const;
+export const SECTIONS = ['verdict', 'summary', 'findings', 'network', 'access', 'journeys', 'cost', 'changes'] as const;
 
 /** One row of the Journeys table: step, actor, request, network, expected, decision, deciding statement. */
 export interface JourneyRow {
@@ -142,12 +142,15 @@ export function areaSummaries(data: ReviewData): AreaSummary[] {
 }
 
 /** Short form of the allowed actions of one principal on one resource. */
-function allowedActions(cells: MatrixCell[]): string[] {
+function allowedActions(cells: MatrixCell[], short = false): string[] {
   return [
     ...new Set(
       cells
         .filter((c) => c.decision === 'Allowed')
-        .map((c) => `${c.action.split(':')[1]}${c.via && c.via !== 'direct' ? ` via ${c.via.split('.')[0]}` : ''}`),
+        .map(
+          (c) =>
+            `${c.action.split(':')[1]}${c.via && c.via !== 'direct' ? ` via ${c.via.split('.')[0]}` : ''}${c.requires ? (short ? ` (IAM; + ${c.requires.replace(/ \(authorizer .*\)$/, '')})` : ` (allowed by IAM; requires ${c.requires})`) : ''}`,
+        ),
     ),
   ].sort(byString);
 }
@@ -166,6 +169,59 @@ function money(n: number, currency: string): string {
   return `${n.toFixed(2)} ${currency}`;
 }
 
+/** The verdict a reviewer reads first: open findings, failed controls, what changed, cost. */
+export interface Verdict {
+  readonly openFindings: number;
+  readonly failedControls: number;
+  /** With a baseline: whether it needs a reviewer, and the lines that say why (or what changed without needing one). */
+  readonly change?: {
+    readonly needsReview: boolean;
+    readonly summary: string;
+    readonly reasons: string[];
+    readonly notes: string[];
+  };
+  readonly cost: string;
+  /** True when nothing needs attention: no open finding, no failed control, no change needing review. */
+  readonly ok: boolean;
+}
+
+export function verdict(data: ReviewData): Verdict {
+  const openFindings = findingRows(data.sarif).filter((r) => !r.acknowledged).length;
+  const failedControls = data.posture.controls.filter((c) => !c.pass).length;
+  const d = data.diff;
+  const needsReview = !!d && (d.widensAccess || d.removesControl);
+  const change = d
+    ? {
+        needsReview,
+        summary: needsReview
+          ? `needs a security reviewer: it ${[d.widensAccess ? 'widens access' : '', d.removesControl ? 'removes a control' : ''].filter((s) => s).join(' and ')}`
+          : `no access widened, no control removed${d.notes.length ? ` (${d.notes.length} changes follow the baseline's patterns)` : ''}`,
+        reasons: d.reasons,
+        notes: d.notes,
+      }
+    : undefined;
+  const c = data.cost;
+  const cost = `${money(c.totalMonthly, c.priceTable.currency)} a month fixed${c.partial ? `, PARTIAL: leaves out ${c.notPriced.filter((n) => n.fixedCharge !== false).length} resources the price table cannot price (listed under Cost)` : ''}${d ? ` (${d.cost.delta >= 0 ? '+' : ''}${d.cost.delta.toFixed(2)} against the baseline)` : ''}`;
+  return {
+    openFindings,
+    failedControls,
+    ...(change ? { change } : {}),
+    cost,
+    ok: openFindings === 0 && failedControls === 0 && !needsReview,
+  };
+}
+
+/** Acknowledged findings grouped by validator and rule, rules in order. */
+function acknowledgedByRule(rows: FindingRow[]): Array<{ tool: string; rule: string; rows: FindingRow[] }> {
+  const groups = new Map<string, { tool: string; rule: string; rows: FindingRow[] }>();
+  for (const r of rows.filter((x) => x.acknowledged)) {
+    const k = `${r.tool}\0${r.rule}`;
+    if (!groups.has(k)) groups.set(k, { tool: r.tool, rule: r.rule, rows: [] });
+    groups.get(k)!.rows.push(r);
+  }
+  return [...groups.values()].sort((a, b) => byString(a.tool, b.tool) || byString(a.rule, b.rule));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown
 
@@ -181,6 +237,20 @@ export function renderMarkdown(data: ReviewData): string {
       '',
     );
   }
+  const v = verdict(data);
+  out.push(
+    '## Verdict',
+    '',
+    `- Open findings: **${v.openFindings}**`,
+    `- Failed controls: **${v.failedControls}**`,
+    `- What changed: ${v.change ? `**${v.change.summary}**` : 'no baseline given'}`,
+    ...(v.change ? v.change.reasons.slice(0, 10).map((r) => `  - ${md(r)}`) : []),
+    ...(v.change && v.change.reasons.length > 10
+      ? [`  - and ${v.change.reasons.length - 10} more (What changed)`]
+      : []),
+    `- Cost: ${md(v.cost)}`,
+    '',
+  );
   out.push(
     '## Summary',
     '',
@@ -209,11 +279,15 @@ export function renderMarkdown(data: ReviewData): string {
   } else out.push('None.');
   out.push('', `### Acknowledged (${rows.filter((r) => r.acknowledged).length})`, '');
   if (rows.some((r) => r.acknowledged)) {
-    out.push('| Validator | Rule | Construct | Reason | Source |', '| --- | --- | --- | --- | --- |');
-    for (const r of rows.filter((r) => r.acknowledged))
-      out.push(
-        `| ${md(r.tool)} | ${md(r.findingId)} | \`${md(r.constructPath)}\` | ${md(r.reason ?? '')} | ${md(r.location ?? '')} |`,
-      );
+    for (const g of acknowledgedByRule(rows)) {
+      out.push(`#### ${md(g.tool)} ${md(g.rule)} (${g.rows.length})`, '');
+      out.push('| Finding | Construct | Reason | Source |', '| --- | --- | --- | --- |');
+      for (const r of g.rows)
+        out.push(
+          `| ${md(r.findingId)} | \`${md(r.constructPath)}\` | ${md(r.reason ?? '')} | ${md(r.location ?? '')} |`,
+        );
+      out.push('');
+    }
   } else out.push('None.');
   out.push('', `### Failed checks (${failed.length})`, '');
   if (failed.length > 0) {
@@ -313,7 +387,7 @@ export function renderMarkdown(data: ReviewData): string {
     '',
     '## Cost',
     '',
-    `Fixed monthly cost: **${money(cost.totalMonthly, cost.priceTable.currency)}** (price table ${cost.priceTable.region}, as of ${cost.priceTable.asOf}; ${cost.hoursPerMonth} h/month).`,
+    `Fixed monthly cost: **${money(cost.totalMonthly, cost.priceTable.currency)}**${cost.partial ? ' **(partial)**' : ''} (price table ${cost.priceTable.region}, as of ${cost.priceTable.asOf}; ${cost.hoursPerMonth} h/month). The total is ${md(cost.totalNote)}.`,
     '',
   );
   out.push('| Resource | Item | Quantity | Unit price | Monthly |', '| --- | --- | ---: | ---: | ---: |');
@@ -338,6 +412,10 @@ export function renderMarkdown(data: ReviewData): string {
       '',
     );
     for (const r of d.reasons) out.push(`- ${md(r)}`);
+    if (d.notes.length > 0) {
+      out.push('', "Following the baseline's patterns (no reviewer needed):", '');
+      for (const n of d.notes) out.push(`- ${md(n)}`);
+    }
     if (d.noLongerAllowed.length > 0) out.push('', `No longer allowed: ${d.noLongerAllowed.length} requests.`);
     if (d.removedPublicSurfaces.length > 0)
       out.push(
@@ -352,17 +430,20 @@ export function renderMarkdown(data: ReviewData): string {
 // HTML
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;background:#fff}
+body{overflow-wrap:anywhere;font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;background:#fff}
 header{background:#1d3557;color:#fff;padding:16px 28px}header h1{margin:0;font-size:22px}
 nav{padding:8px 28px;background:#eef2f8;border-bottom:1px solid #d0d7e2}nav a{margin-right:16px;color:#1d3557}
 main{padding:8px 28px 40px}section{margin:24px 0}h2{border-bottom:2px solid #1d3557;padding-bottom:4px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #d0d7e2;padding:4px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;max-width:100%}th,td{border:1px solid #d0d7e2;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f6fa}td.num{text-align:right}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f3f6fa;padding:0 3px}
 .pass{color:#1e7e34;font-weight:600}.fail{color:#b02a37;font-weight:600}.ack{color:#8a6d00}
 .banner{padding:10px 14px;border-radius:6px;margin:12px 0}.banner.bad{background:#fdecea;border:1px solid #c0392b}.banner.ok{background:#e9f7ef;border:1px solid #2e8b57}
-.matrix td{font-size:11px;min-width:60px}.matrix td.allowed{background:#e9f7ef}.matrix td.cross{background:#fdecea;font-weight:600}
+.matrix{table-layout:fixed;width:100%}.matrix td,.matrix th{font-size:11px;padding:3px}.matrix td:first-child,.matrix th:first-child{width:22%}.matrix td.allowed{background:#e9f7ef}.matrix td.cross{background:#fdecea;font-weight:600}
 .matrix th.rot{writing-mode:vertical-rl;transform:rotate(180deg);max-height:260px;white-space:nowrap}
-.diagram{overflow-x:auto;border:1px solid #d0d7e2;padding:8px;background:#fff}
+.diagram{overflow-x:auto;border:1px solid #d0d7e2;padding:8px;background:#fff}.diagram svg{max-width:100%;height:auto}
+.verdict{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:12px;margin:12px 0}.verdict div{border:1px solid #d0d7e2;border-radius:6px;padding:10px 14px;min-width:0;overflow-wrap:anywhere}
+.verdict b{display:block;font-size:22px}.verdict .bad{background:#fdecea;border-color:#c0392b}.verdict .good{background:#e9f7ef;border-color:#2e8b57}
+details{margin:4px 0}summary{cursor:pointer}code{overflow-wrap:anywhere}
 `;
 
 export function renderHtml(data: ReviewData): string {
@@ -371,6 +452,41 @@ export function renderHtml(data: ReviewData): string {
   const code = (s: string): string => `<code>${esc(s)}</code>`;
   const table = (headers: string[], rows: string[][], cls = ''): string =>
     `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${headers.map((x) => `<th>${x}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => (c.startsWith('<td') ? c : `<td>${c}</td>`)).join('')}</tr>`).join('')}</tbody></table>`;
+
+  // Verdict: what a reviewer reads first.
+  const v = verdict(data);
+  const box = (label: string, value: string, good: boolean, detail = ''): string =>
+    `<div class="${good ? 'good' : 'bad'}">${esc(label)}<b>${esc(value)}</b>${detail}</div>`;
+  h.push('<section id="verdict"><h2>Verdict</h2><div class="verdict">');
+  h.push(box('Open findings', String(v.openFindings), v.openFindings === 0));
+  h.push(box('Failed controls', String(v.failedControls), v.failedControls === 0));
+  h.push(
+    box(
+      'What changed',
+      v.change ? (v.change.needsReview ? 'needs review' : 'nothing widened') : 'no baseline',
+      !v.change?.needsReview,
+      `<small>${esc(v.change ? v.change.summary : 'run with --baseline <dir> to compare')}</small>`,
+    ),
+  );
+  h.push(
+    box(
+      'Cost',
+      `${money(data.cost.totalMonthly, data.cost.priceTable.currency)}/month${data.cost.partial ? ' (partial)' : ''}`,
+      !data.cost.partial,
+      `<small>${esc(v.cost)}</small>`,
+    ),
+  );
+  h.push('</div>');
+  if (v.change && v.change.reasons.length)
+    h.push(
+      `<p><strong>Why it needs a reviewer:</strong></p><ul>${v.change.reasons
+        .slice(0, 10)
+        .map((r) => `<li>${esc(r)}</li>`)
+        .join(
+          '',
+        )}${v.change.reasons.length > 10 ? `<li>and ${v.change.reasons.length - 10} more (What changed)</li>` : ''}</ul>`,
+    );
+  h.push('</section>');
 
   // Summary.
   h.push('<section id="summary"><h2>Summary</h2>');
@@ -403,30 +519,31 @@ export function renderHtml(data: ReviewData): string {
   if (!data.posture.validation.reportPresent)
     h.push('<p class="fail">No validation report in the assembly: no validator ran.</p>');
   h.push(`<h3>Open (${rows.filter((r) => !r.acknowledged).length})</h3>`);
-  h.push(
-    table(
-      ['Validator', 'Rule', 'Level', 'Construct', 'Message', 'Source'],
-      rows
-        .filter((r) => !r.acknowledged)
-        .map((r) => [
-          esc(r.tool),
-          esc(r.findingId),
-          esc(r.level),
-          code(r.constructPath),
-          esc(r.message),
-          esc(r.location ?? ''),
-        ]),
-    ),
-  );
-  h.push(`<h3>Acknowledged (${rows.filter((r) => r.acknowledged).length})</h3>`);
-  h.push(
-    table(
-      ['Validator', 'Rule', 'Construct', 'Reason', 'Source'],
-      rows
-        .filter((r) => r.acknowledged)
-        .map((r) => [esc(r.tool), esc(r.findingId), code(r.constructPath), esc(r.reason ?? ''), esc(r.location ?? '')]),
-    ),
-  );
+  if (!rows.some((r) => !r.acknowledged)) h.push('<p>None.</p>');
+  else
+    h.push(
+      table(
+        ['Validator', 'Rule', 'Level', 'Construct', 'Message', 'Source'],
+        rows
+          .filter((r) => !r.acknowledged)
+          .map((r) => [
+            esc(r.tool),
+            esc(r.findingId),
+            esc(r.level),
+            code(r.constructPath),
+            esc(r.message),
+            esc(r.location ?? ''),
+          ]),
+      ),
+    );
+  h.push(`<h3>Acknowledged (${rows.filter((r) => r.acknowledged).length}), by rule</h3>`);
+  for (const g of acknowledgedByRule(rows))
+    h.push(
+      `<details class="ack-rule"><summary><strong>${esc(g.rule)}</strong> ${esc(g.tool)} (${g.rows.length})</summary>${table(
+        ['Finding', 'Construct', 'Reason', 'Source'],
+        g.rows.map((r) => [esc(r.findingId), code(r.constructPath), esc(r.reason ?? ''), esc(r.location ?? '')]),
+      )}</details>`,
+    );
   h.push(`<h3>Failed checks (${failed.length})</h3>`);
   h.push(
     table(
@@ -501,7 +618,7 @@ export function renderHtml(data: ReviewData): string {
       m.resources.map((r) => [
         `${code(r.id)} <small>${esc(r.kind)}${r.workload ? `, ${esc(r.workload)}` : ''}</small>`,
         ...m.principals.map((p) => {
-          const a = allowedActions(index.get(`${p.id}\0${r.id}`) ?? []);
+          const a = allowedActions(index.get(`${p.id}\0${r.id}`) ?? [], true);
           const pw = principalWorkload.get(p.id);
           const cross = a.length > 0 && pw !== undefined && r.workload !== undefined && pw !== r.workload;
           return `<td class="${a.length ? (cross ? 'cross' : 'allowed') : ''}">${esc(a.join(', '))}</td>`;
@@ -510,6 +627,11 @@ export function renderHtml(data: ReviewData): string {
       'matrix',
     ),
   );
+  const behindAuthorizer = m.resources.filter((r) => r.authorizer);
+  if (behindAuthorizer.length)
+    h.push(
+      `<p>Behind an authorizer (the cell is the IAM decision only): ${behindAuthorizer.map((r) => `${code(r.id)}: allowed by IAM; requires ${esc(r.authorizer!)}`).join('; ')}.</p>`,
+    );
   h.push('<h3>Roles</h3>');
   h.push(
     table(
@@ -558,7 +680,7 @@ export function renderHtml(data: ReviewData): string {
   const cost = data.cost;
   h.push('<section id="cost"><h2>Cost</h2>');
   h.push(
-    `<p>Fixed monthly cost: <strong>${esc(money(cost.totalMonthly, cost.priceTable.currency))}</strong> (price table ${esc(cost.priceTable.region)}, as of ${esc(cost.priceTable.asOf)}; ${cost.hoursPerMonth} h/month). ${esc(cost.priceTable.source)}</p>`,
+    `<p>Fixed monthly cost: <strong>${esc(money(cost.totalMonthly, cost.priceTable.currency))}</strong>${cost.partial ? ' <strong class="fail">(partial)</strong>' : ''}. The total is ${esc(cost.totalNote)}. (Price table ${esc(cost.priceTable.region)}, as of ${esc(cost.priceTable.asOf)}; ${cost.hoursPerMonth} h/month). ${esc(cost.priceTable.source)}</p>`,
   );
   h.push(
     table(
@@ -598,6 +720,10 @@ export function renderHtml(data: ReviewData): string {
       `<p>Widens access: <strong class="${d.widensAccess ? 'fail' : 'pass'}">${d.widensAccess ? 'yes' : 'no'}</strong>. Removes a control: <strong class="${d.removesControl ? 'fail' : 'pass'}">${d.removesControl ? 'yes' : 'no'}</strong>. Cost: ${d.cost.before.toFixed(2)} &rarr; ${d.cost.after.toFixed(2)} (${d.cost.delta >= 0 ? '+' : ''}${d.cost.delta.toFixed(2)}) per month.</p>`,
     );
     h.push(`<ul>${d.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);
+    if (d.notes.length)
+      h.push(
+        `<p>Following the baseline's patterns (no reviewer needed):</p><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`,
+      );
     if (d.noLongerAllowed.length) h.push(`<p>No longer allowed: ${d.noLongerAllowed.length} requests.</p>`);
     if (d.cost.changes.length)
       h.push(
@@ -621,7 +747,7 @@ export function renderHtml(data: ReviewData): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title><style>${CSS}</style></head><body>`,
     `<header><h1>${esc(title)}</h1></header>`,
-    `<nav>${SECTIONS.map((s) => `<a href="#${s}">${{ summary: 'Summary', findings: 'Findings', network: 'Network', access: 'Access matrix', journeys: 'Journeys', cost: 'Cost', changes: 'What changed' }[s]}</a>`).join('')}</nav>`,
+    `<nav>${SECTIONS.map((s) => `<a href="#${s}">${{ verdict: 'Verdict', summary: 'Summary', findings: 'Findings', network: 'Network', access: 'Access matrix', journeys: 'Journeys', cost: 'Cost', changes: 'What changed' }[s]}</a>`).join('')}</nav>`,
     `<main>${h.join('\n')}</main></body></html>`,
     '',
   ].join('\n');

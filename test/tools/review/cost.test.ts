@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadAssembly } from '../../../tools/review/assembly';
 import { DEFAULT_PRICE_TABLE, estimateCost, loadPriceTable, PriceTable } from '../../../tools/review/cost';
+import { GPU_INSTANCE_FAMILIES } from '../../../constructs/inference/gpu-instance-types';
 import { tmpDir, writeAssembly } from './helpers';
 
 /** A price table with round numbers, so the known answer is readable. */
@@ -148,9 +149,35 @@ describe('estimateCost on a known template', () => {
         resource: 'Platform/Exotic',
         type: 'AWS::EC2::Instance',
         reason: 'instance type p5.48xlarge is not in the price table',
+        instanceType: 'p5.48xlarge',
       },
       { resource: 'Platform/Unknown', type: 'AWS::Foo::Bar', reason: 'resource type not in the cost model' },
     ]);
+  });
+
+  test('the total says it is partial and names what it leaves out', () => {
+    expect(estimate.partial).toBe(true);
+    expect(estimate.totalNote).toBe(
+      'partial: leaves out 2 resources the price table cannot price (Platform/Exotic p5.48xlarge, Platform/Unknown AWS::Foo::Bar)',
+    );
+    const complete = estimateCost(
+      loadAssembly(writeAssembly({ Platform: { Resources: { DataKey: { Type: 'AWS::KMS::Key' } } } })),
+      TABLE,
+    );
+    expect([complete.partial, complete.totalNote]).toEqual([
+      false,
+      'complete: every resource with a fixed charge is priced',
+    ]);
+  });
+
+  test('an instance of a family the table marks as needing a price says so', () => {
+    const flagged = estimateCost(loadAssembly(writeAssembly({ Platform: TEMPLATE })), {
+      ...TABLE,
+      needsPrice: { note: 'n', ec2: ['p5'], sageMaker: [] },
+    });
+    expect(flagged.notPriced[0].reason).toMatch(
+      /^instance type p5\.48xlarge \(1 x, .*\): the p5 family is accepted by the platform and marked in the price table as needing a price$/,
+    );
   });
 
   test('every resource is accounted for: a line, a usage rate, no fixed charge, or not priced', () => {
@@ -181,6 +208,21 @@ describe('the repo price table', () => {
       ...Object.values(table.sageMakerInstanceHour),
     ]) {
       expect(v).toBeGreaterThan(0);
+    }
+  });
+
+  test('covers every accelerated family the config validator accepts: a dated price, or marked as needing one', () => {
+    const table = loadPriceTable(DEFAULT_PRICE_TABLE);
+    const priced = (types: string[]): Set<string> => new Set(types.map((t) => t.replace(/^ml\./, '').split('.')[0]));
+    const ec2 = priced(Object.keys(table.ec2InstanceHour));
+    const sageMaker = priced(Object.keys(table.sageMakerInstanceHour));
+    expect(table.needsPrice?.note).toMatch(/aws\.amazon\.com\/ec2\/pricing/);
+    for (const family of GPU_INSTANCE_FAMILIES) {
+      expect([family, ec2.has(family) || table.needsPrice!.ec2.includes(family)]).toEqual([family, true]);
+      expect([family, sageMaker.has(family) || table.needsPrice!.sageMaker.includes(family)]).toEqual([family, true]);
+      // Never both: a family with a price is not also marked as needing one.
+      expect([family, ec2.has(family) && table.needsPrice!.ec2.includes(family)]).toEqual([family, false]);
+      expect([family, sageMaker.has(family) && table.needsPrice!.sageMaker.includes(family)]).toEqual([family, false]);
     }
   });
 

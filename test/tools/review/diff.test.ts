@@ -96,6 +96,8 @@ function baseline(): ReviewOutputs {
       },
     ],
     totalMonthly: 1,
+    partial: false,
+    totalNote: 'complete: every resource with a fixed charge is priced',
     usageRates: [],
     noFixedCharge: [],
     notPriced: [],
@@ -169,6 +171,98 @@ describe('diffReviews', () => {
     expect(d.widensAccess).toBe(true);
     expect(d.newPrincipals).toEqual(['W/RoleC']);
     expect(d.trustWidened).toEqual([{ principal: 'W/RoleB', added: ['AWS:arn:aws:iam::222222222222:root'] }]);
+  });
+
+  describe('a new workload', () => {
+    /** The baseline plus workload c: its role, its prefix, and (optionally) more. */
+    const withWorkloadC = (more: (r: { matrix: Mutable<AccessMatrix> }) => void = () => undefined): ReviewOutputs =>
+      changed((r) => {
+        const m = r.matrix as Mutable<AccessMatrix>;
+        m.principals.push({ ...m.principals[0], id: 'C/Role', arn: 'arn:aws:iam::111111111111:role/c', workload: 'c' });
+        m.resources.push({
+          id: 'D/Bucket#c/*',
+          kind: 'object',
+          arn: 'arn:aws:s3:::bkt/c/x',
+          workload: 'c',
+          actions: ['s3:GetObject'],
+        });
+        m.cells.push({ principal: 'C/Role', resource: 'D/Bucket#c/*', action: 's3:GetObject', decision: 'Allowed' });
+        m.cells.push({
+          principal: 'C/Role',
+          resource: 'D/Bucket#a/*',
+          action: 's3:GetObject',
+          decision: 'ImplicitlyDenied',
+        });
+        more({ matrix: m });
+      });
+
+    test('with access to its own data only: reported as such, widens nothing', () => {
+      const d = diffReviews(baseline(), withWorkloadC());
+      expect([d.widensAccess, d.removesControl, d.reasons]).toEqual([false, false, []]);
+      expect(d.newPrincipalAccess).toEqual([
+        expect.objectContaining({
+          principal: 'C/Role',
+          workload: 'c',
+          access: 'own-data-only',
+          ownResources: ['D/Bucket#c/*'],
+        }),
+      ]);
+      expect(d.notes).toEqual([
+        'new principal with access to its own data only: C/Role (workload c) reaches D/Bucket#c/*',
+      ]);
+    });
+
+    test("with access to another workload's data: widens access, naming it", () => {
+      const d = diffReviews(
+        baseline(),
+        withWorkloadC((r) => {
+          r.matrix.cells[r.matrix.cells.length - 1].decision = 'Allowed';
+        }),
+      );
+      expect(d.widensAccess).toBe(true);
+      expect(d.reasons).toEqual([
+        'new principal C/Role (arn:aws:iam::111111111111:role/c) (workload c) with access beyond its own data',
+        'CROSS-WORKLOAD new access: C/Role (workload c) may s3:GetObject on D/Bucket#a/* (workload a) (was absent)',
+      ]);
+    });
+
+    test('its own acknowledgements are notes; a new acknowledgement on an existing construct is a reason', () => {
+      const rule = (r: { posture: Posture }) =>
+        (
+          r.posture.validation.plugins.AwsSolutions.rules as Record<
+            string,
+            { acknowledged: number; acknowledgedFindings?: string[] }
+          >
+        )['AwsSolutions-S1'];
+      const before = changed((r) => {
+        rule(r).acknowledgedFindings = ['D/Bucket/Resource AwsSolutions-S1'];
+      });
+      const own = changed((r) => {
+        const m = withWorkloadC() as unknown as { matrix: AccessMatrix };
+        (r as { matrix: AccessMatrix }).matrix = m.matrix;
+        rule(r).acknowledged = 2;
+        rule(r).acknowledgedFindings = [
+          'ztai-workload-c/Identity/Policy/Resource AwsSolutions-S1',
+          'D/Bucket/Resource AwsSolutions-S1',
+        ];
+      });
+      const d = diffReviews(before, own);
+      expect([d.removesControl, d.reasons]).toEqual([false, []]);
+      expect(d.notes).toContainEqual(
+        expect.stringMatching(
+          /^more acknowledged findings of AwsSolutions AwsSolutions-S1: 1 -> 2, all on the new workload's own/,
+        ),
+      );
+      const existing = changed((r) => {
+        rule(r).acknowledged = 2;
+        rule(r).acknowledgedFindings = ['D/Bucket/Resource AwsSolutions-S1', 'D/Other/Resource AwsSolutions-S1'];
+      });
+      const e = diffReviews(before, existing);
+      expect(e.removesControl).toBe(true);
+      expect(e.reasons).toEqual([
+        'more acknowledged findings of AwsSolutions AwsSolutions-S1: 1 -> 2: D/Other/Resource AwsSolutions-S1',
+      ]);
+    });
   });
 
   test('a new public surface widens access', () => {

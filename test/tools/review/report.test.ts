@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Stack, Validations } from 'aws-cdk-lib';
@@ -23,6 +22,7 @@ import {
   SECTIONS,
 } from '../../../tools/review/report';
 import { toSarif } from '../../../tools/review/sarif';
+import { noteMissingBrowser, openInChromium, withChromium } from './chromium';
 import { ENV, synthApp, tmpDir } from './helpers';
 
 /** A segmented network: a workload tier reaching a KMS interface endpoint in an endpoint tier, and a public tier with NAT. */
@@ -261,6 +261,8 @@ describe('the Journeys section', () => {
     } as unknown as ReviewData['posture'],
     cost: {
       totalMonthly: 0,
+      partial: false,
+      totalNote: 'complete: every resource with a fixed charge is priced',
       hoursPerMonth: 730,
       priceTable: { currency: 'USD', region: 'us-east-1', asOf: '2026-01-01', source: '' },
       lines: [],
@@ -357,53 +359,7 @@ describe('WAF check of an API stage', () => {
   });
 });
 
-/** Debian's chromium (installed by .ci/run), if this machine has one. */
-const CHROMIUM = ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync('which', [c]).status === 0);
-/**
- * Without a browser the page test is skipped with a note, so `npm test` passes on a fresh machine (with or
- * without CI=true). ZTAI_REQUIRE_BROWSER=1 (set by .ci/run after installing chromium) makes a missing
- * browser a failure instead.
- */
-const REQUIRE_BROWSER = process.env.ZTAI_REQUIRE_BROWSER === '1';
-const withChromium = CHROMIUM || REQUIRE_BROWSER ? describe : describe.skip;
-if (!CHROMIUM) {
-  console.warn(
-    REQUIRE_BROWSER
-      ? 'report.html headless test FAILS: ZTAI_REQUIRE_BROWSER=1 but no chromium, chromium-browser or google-chrome on PATH'
-      : 'report.html headless test SKIPPED: no chromium on PATH (`apt-get install -y chromium`; ZTAI_REQUIRE_BROWSER=1 makes this a failure)',
-  );
-}
-
-/** Open a file in headless Chromium; return the DOM after load and the console messages it logged. */
-function openInChromium(file: string): { dom: string; console: string[]; status: number | null } {
-  if (!CHROMIUM) {
-    throw new Error('ZTAI_REQUIRE_BROWSER=1 but no chromium, chromium-browser or google-chrome is on PATH');
-  }
-  const result = spawnSync(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--user-data-dir=${tmpDir('chromium-profile')}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      '--dump-dom',
-      `file://${file}`,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  return {
-    dom: result.stdout,
-    console: result.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l)),
-    status: result.status,
-  };
-}
-
+noteMissingBrowser();
 withChromium('report.html in headless Chromium', () => {
   test('renders every section and the diagram, and logs no console message', async () => {
     const assembly = loadAssembly(networkApp());
@@ -469,6 +425,8 @@ function emptyData(): ReviewData {
       hoursPerMonth: 730,
       lines: [],
       totalMonthly: 0,
+      partial: false,
+      totalNote: 'complete: every resource with a fixed charge is priced',
       usageRates: [],
       noFixedCharge: [],
       notPriced: [],

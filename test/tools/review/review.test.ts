@@ -5,7 +5,7 @@ import { RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EXIT_NEEDS_REVIEW, EXIT_OK, parseArgs, writeReview } from '../../../tools/review/review';
+import { EXIT_NEEDS_REVIEW, EXIT_OK, parseArgs, preflight, writeReview } from '../../../tools/review/review';
 import { ENV, synthApp, tmpDir } from './helpers';
 
 /** Two workloads sharing a data bucket, each with its own prefix; optionally a grant of a's data to b. */
@@ -130,14 +130,91 @@ describe('writeReview', () => {
 
 describe('the CLI', () => {
   test('parseArgs: defaults, flags, and usage errors', () => {
-    expect(parseArgs([])).toEqual({ out: 'review', baseline: undefined, assembly: undefined });
+    expect(parseArgs([])).toEqual({ out: 'review', baseline: undefined, assembly: undefined, context: [] });
     expect(parseArgs(['--out', 'o', '--baseline', 'b', '--assembly', 'a'])).toEqual({
       out: 'o',
       baseline: 'b',
       assembly: 'a',
+      context: [],
     });
+    expect(parseArgs(['--out=o', '--baseline=b'])).toEqual(expect.objectContaining({ out: 'o', baseline: 'b' }));
     expect(() => parseArgs(['--baseline'])).toThrow(/--baseline needs a directory/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown argument '--frobnicate'/);
+  });
+
+  test('-c config=<file> is passed on to the synth; with --assembly it is refused', () => {
+    expect(parseArgs(['-c', 'config=examples/platform.yaml']).context).toEqual(['config=examples/platform.yaml']);
+    expect(parseArgs(['--context', 'a=b', '-c', 'config=x.yaml']).context).toEqual(['a=b', 'config=x.yaml']);
+    expect(() => parseArgs(['-c', 'config'])).toThrow(/-c needs key=value, got 'config'/);
+    expect(() => parseArgs(['-c'])).toThrow(/-c needs key=value/);
+    expect(() => parseArgs(['--assembly', 'a', '-c', 'config=x.yaml'])).toThrow(
+      /with --assembly nothing is synthesized/,
+    );
+  });
+
+  test('preflight: a bad --baseline, --assembly or config file fails before any synth, naming it', () => {
+    const args = (over: Partial<ReturnType<typeof parseArgs>>) => ({ ...parseArgs([]), ...over });
+    expect(() => preflight(args({ baseline: '/nonexistent/review' }))).toThrow(
+      /--baseline \/nonexistent\/review: no such directory/,
+    );
+    expect(() => preflight(args({ baseline: tmpDir('not-a-review') }))).toThrow(
+      /is not a review output: access-matrix.json not found/,
+    );
+    expect(() => preflight(args({ assembly: tmpDir('not-an-assembly') }))).toThrow(/not a cloud assembly/);
+    expect(() => preflight(args({ context: ['config=/nonexistent.yaml'] }))).toThrow(
+      /-c config=\/nonexistent.yaml: no such file/,
+    );
+    expect(() => preflight(args({ context: ['config=examples/platform.yaml'] }))).not.toThrow();
+  });
+
+  test('-c config=<file> reaches the app as CDK context', () => {
+    const dir = tmpDir('context-app');
+    fs.writeFileSync(path.join(dir, 'custom.yaml'), 'platformName: x\n');
+    // The app prints the context the CLI gave it, then fails, so nothing else runs.
+    fs.writeFileSync(
+      path.join(dir, 'cdk.json'),
+      JSON.stringify({ app: 'node -e "console.error(process.env.CDK_CONTEXT_JSON); process.exit(1)"' }),
+    );
+    const result = spawnSync(
+      process.execPath,
+      [
+        require.resolve('ts-node/dist/bin'),
+        '--transpile-only',
+        path.resolve('tools/review/review.ts'),
+        '-c',
+        'config=custom.yaml',
+        '--out',
+        path.join(dir, 'review'),
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('"config":"custom.yaml"');
+  });
+
+  test('a bad --baseline exits 1 at once, without running the synth', () => {
+    const dir = tmpDir('slow-app');
+    // An app that would take a minute and print: the review must not start it.
+    fs.writeFileSync(
+      path.join(dir, 'cdk.json'),
+      JSON.stringify({ app: 'node -e "console.error(\'synth ran\'); setTimeout(() => {}, 60000)"' }),
+    );
+    const started = Date.now();
+    const result = spawnSync(
+      process.execPath,
+      [
+        require.resolve('ts-node/dist/bin'),
+        '--transpile-only',
+        path.resolve('tools/review/review.ts'),
+        '--baseline',
+        path.join(dir, 'no-such-review'),
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`review: --baseline ${path.join(dir, 'no-such-review')}: no such directory`);
+    expect(result.stderr).not.toContain('synth ran');
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   test('npm run review -- --assembly <dir> --baseline <dir>: exit 3 and the new access on stdout; bad arguments exit 2', async () => {
@@ -156,7 +233,9 @@ describe('the CLI', () => {
     expect(result.stdout).toContain(
       'CROSS-WORKLOAD new access: Platform/Workload-b (workload b) may s3:GetObject on Platform/Data#a/*',
     );
-    expect(result.stdout).toContain('a security reviewer must approve it (exit 3)');
+    expect(result.stdout).toMatch(
+      /review: compared with .*, this change widens access: CROSS-WORKLOAD new access: Platform\/Workload-b .*A security reviewer must approve it \(exit 3\)/,
+    );
     const bad = run(['--nope']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("unknown argument '--nope'");
