@@ -376,6 +376,8 @@ export class ModelAdmissionGate extends Construct {
               ...ADMISSION_HANDLER_BUNDLING,
               externalModules: [...ADMISSION_HANDLER_BUNDLING.externalModules],
               forceDockerBundling: false,
+              // esbuild's success summary on every synth is noise; its warnings and errors still print.
+              logLevel: nodejs.LogLevel.WARNING,
             },
           });
     // Lambda checks the role's ENI and dead-letter permissions when it creates the function.

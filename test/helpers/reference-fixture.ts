@@ -16,12 +16,12 @@
 import { App } from 'aws-cdk-lib';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { PlatformConfig } from '../../lib/config/platform-config';
 import { buildPlatform } from '../../lib/platform-app';
 import { registerValidations } from '../../lib/validation/register-validations';
 import { CDK_CONTEXT } from './stacks';
+import { realTmpdir } from './test-env';
 
 export interface SynthesizedReference {
   /** The configuration it was synthesized from. */
@@ -45,7 +45,8 @@ const INPUTS = [
   'test/helpers/reference-fixture.ts',
   'test/helpers/stacks.ts',
 ];
-const CACHE_DIR = path.join(os.tmpdir(), 'ztai-reference-fixtures');
+// The real OS temporary directory: each test file's own (test/helpers/test-env.ts) is removed after it.
+const CACHE_DIR = path.join(realTmpdir(), 'ztai-reference-fixtures');
 const RESULT_FILE = 'fixture.json';
 /** A lock older than this is left over from a killed run. */
 const STALE_LOCK_MS = 10 * 60 * 1000;

@@ -74,7 +74,12 @@ describe('constructs/package.json', () => {
 
   test('the published manifest adds them, for every subpath', () => {
     const published = stageManifest(manifest);
-    expect(published).toMatchObject({ main: 'dist/index.js', types: 'dist/index.d.ts' });
+    expect(published).toMatchObject({
+      main: 'dist/index.js',
+      types: 'dist/index.d.ts',
+      // The signing CLI, built to JavaScript (tools/package/build.ts): no ts-node once installed.
+      bin: { 'ztai-model': 'dist/bin/ztai-model.js' },
+    });
     expect(Object.keys((published.typesVersions as Record<string, object>)['*']).sort()).toEqual(areas);
     expect(published.scripts).toBeUndefined();
   });

@@ -7,6 +7,7 @@
  * 2. esbuild: the admission handler (constructs/integrity/admission/handler.ts, with the signing core it
  *    imports) into dist/integrity/admission-handler/index.js, with the options the gate uses when it
  *    bundles from source, so a consumer's synth only zips that directory (no esbuild, no `.ts`).
+ * 2b. esbuild: the `ztai-model` CLI into dist/bin/ztai-model.js (the package's `bin`).
  * 3. The stage's package.json: constructs/package.json plus `main`, `types` and `typesVersions` (kept out
  *    of constructs/package.json, where they would point the repository's own `../constructs` imports at
  *    the build), and constructs/README.md.
@@ -66,6 +67,38 @@ function bundleHandler(): void {
   });
 }
 
+/** Where the package's `ztai-model` command is, relative to the package root. */
+export const CLI_BIN = 'dist/bin/ztai-model.js';
+
+/**
+ * The `ztai-model` CLI (tools/ztai-model/cli.ts with the signing core) as one executable JavaScript file,
+ * so a team that installs the package signs and verifies models with `npx ztai-model` (no ts-node, no
+ * TypeScript; `@aws-sdk/client-kms` is a dependency of the package).
+ */
+function bundleCli(): void {
+  const outfile = path.join(STAGE, CLI_BIN);
+  step(`esbuild tools/ztai-model/cli.ts -> ${path.relative(ROOT, outfile)}`);
+  buildSync({
+    stdin: {
+      contents: "import { main } from './cli';\nvoid main();\n",
+      resolveDir: path.join(ROOT, 'tools', 'ztai-model'),
+      sourcefile: 'ztai-model-bin.ts',
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+    banner: {
+      js: '#!/usr/bin/env node\n// ztai-model, built from tools/ztai-model/cli.ts by npm run package: do not edit.',
+    },
+  });
+  fs.chmodSync(outfile, 0o755);
+}
+
 /** The published manifest: the source manifest with the entry points of the build. */
 export function stageManifest(source: Record<string, unknown>): Record<string, unknown> {
   const exportsMap = source.exports as Record<string, unknown>;
@@ -77,6 +110,7 @@ export function stageManifest(source: Record<string, unknown>): Record<string, u
     ...rest,
     main: 'dist/index.js',
     types: 'dist/index.d.ts',
+    bin: { 'ztai-model': CLI_BIN },
     // Subpaths for TypeScript's classic `node` resolution (module: commonjs), which ignores `exports`.
     typesVersions: { '*': Object.fromEntries(subpaths.map((s) => [s, [`dist/${s}/index.d.ts`]])) },
   };
@@ -124,6 +158,7 @@ function pack(): string {
 if (require.main === module) {
   compile();
   bundleHandler();
+  bundleCli();
   writeManifest();
   check();
   process.stdout.write(`${pack()}\n`);

@@ -125,3 +125,12 @@ node -e '
   const loaded = Object.keys(require.cache).filter((f) => /node_modules\/(aws-cdk-lib|constructs|cdk-nag)\//.test(f));
   if (loaded.length > 0) throw new Error(`the signing core loaded ${loaded[0]}`);'
 echo "consumer: @ztai/cdk-constructs/signing loads without aws-cdk-lib, constructs or cdk-nag"
+
+# The package's CLI runs from its built JavaScript (no ts-node or TypeScript here): help, and a usage error.
+npx --no-install ztai-model --help | grep -q 'ztai-model'
+set +e
+npx --no-install ztai-model sign >/dev/null 2>"$app/cli-usage.err"
+status=$?
+set -e
+test "$status" -ne 0 && grep -q 'see ztai-model --help' "$app/cli-usage.err"
+echo "consumer: npx ztai-model runs from the package (help; a usage error exits $status)"
