@@ -2,13 +2,20 @@
 import { App } from 'aws-cdk-lib';
 import { CONFIG_CONTEXT_KEY, loadPlatformConfig } from '../lib/config/load-config';
 import { ConfigValidationError } from '../lib/config/validate-config';
+import { PlatformPipelineStack } from '../lib/delivery';
 import { buildPlatform } from '../lib/platform-app';
 import { registerValidations } from '../lib/validation/register-validations';
 
 const app = new App();
 try {
-  const config = loadPlatformConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY));
-  buildPlatform(app, config);
+  const configFile = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
+  const config = loadPlatformConfig(configFile);
+  if (config.delivery?.pipeline) {
+    // Delivery mode: the pipeline in the tooling account, one stage of the platform per environment.
+    new PlatformPipelineStack(app, `${config.platformName}-pipeline`, { config, configFile });
+  } else {
+    buildPlatform(app, config);
+  }
   registerValidations(app);
 } catch (e) {
   if (e instanceof ConfigValidationError || (e instanceof Error && e.name === 'PlatformValidationError')) {

@@ -1,4 +1,4 @@
-import { App, Aws, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -211,7 +211,7 @@ export class ApiStack extends Stack {
  * with neither a declared caller nor people access gets none).
  */
 export function addApiStack(
-  app: App,
+  scope: Construct,
   config: PlatformConfig,
   built: BuiltWorkloads,
   api: ApiConfig = DEFAULT_API_CONFIG,
@@ -225,8 +225,9 @@ export function addApiStack(
   const routed = exposed.some((name) => api.people || config.workloads.some((w) => w.invokes?.includes(name)));
   if (!routed) return undefined;
   const env = config.env ? { account: config.env.account, region: config.env.region } : undefined;
-  return new ApiStack(app, `${config.platformName}-api`, {
+  return new ApiStack(scope, `${config.platformName}-api`, {
     env,
+    stackName: `${config.platformName}-api`,
     config,
     api,
     platform: built.platform,

@@ -1,4 +1,5 @@
-import { App, Environment } from 'aws-cdk-lib';
+import { Environment } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { MonitoredWorkload } from '../constructs/audit';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { addApiStack, ApiStack, resolveApiConfig } from './api-stack';
@@ -27,14 +28,21 @@ export interface Platform {
 
 /**
  * Compose the reference platform from its configuration: one shared platform stack, one stack per
- * workload, and the audit stack. Every role in the app is put under the platform's permissions boundary.
+ * workload, and the audit stack, in `scope`: the App, or a `Stage` (one per environment of a
+ * delivery pipeline). Every role under `scope` is put under the platform's permissions boundary;
+ * the boundary is applied to `scope` itself because Aspects do not cross a Stage's boundary, so an
+ * Aspect on the App would leave every role inside a Stage unbounded.
  */
-export function buildPlatform(app: App, config: PlatformConfig): Platform {
+export function buildPlatform(scope: Construct, config: PlatformConfig): Platform {
   const env: Environment | undefined = config.env
     ? { account: config.env.account, region: config.env.region }
     : undefined;
-  const platform = new PlatformStack(app, platformStackName(config.platformName), {
+  // Stack names are fixed (inside a Stage they would otherwise take the stage's prefix): names of
+  // resources derive from them, within length budgets the config validator checks.
+  const platformStackId = platformStackName(config.platformName);
+  const platform = new PlatformStack(scope, platformStackId, {
     env,
+    stackName: platformStackId,
     config,
     description: 'Zero-trust AI platform: network, keys, shared buckets and permissions boundary',
   });
@@ -42,8 +50,10 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   const workloads = new Map<string, WorkloadStack>();
   const computes = new Map<string, WorkloadCompute>();
   for (const workload of config.workloads) {
-    const stack = new WorkloadStack(app, workloadStackName(config.platformName, workload.name), {
+    const stackName = workloadStackName(config.platformName, workload.name);
+    const stack = new WorkloadStack(scope, stackName, {
       env,
+      stackName,
       platform,
       workload,
       platformName: config.platformName,
@@ -61,9 +71,10 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   integrity.signer.grantPushTo(...[...computes.values()].flatMap((c) => (c.repository ? [c.repository] : [])));
   // A workload that `invokes` a model reaches it only through the API (SigV4 on its route), never
   // with sagemaker:InvokeEndpoint: the API's route roles are the only callers of an endpoint.
-  const api = addApiStack(app, config, { platform, workloads, computes }, resolveApiConfig(config.api));
-  const audit = new AuditStack(app, `${config.platformName}-audit`, {
+  const api = addApiStack(scope, config, { platform, workloads, computes }, resolveApiConfig(config.api));
+  const audit = new AuditStack(scope, `${config.platformName}-audit`, {
     env,
+    stackName: `${config.platformName}-audit`,
     config,
     platform,
     workloads,
@@ -74,13 +85,14 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   });
   const governance =
     config.profile === 'production'
-      ? new GovernanceStack(app, `${config.platformName}-governance`, {
+      ? new GovernanceStack(scope, `${config.platformName}-governance`, {
           env,
+          stackName: `${config.platformName}-governance`,
           config,
           description: 'Zero-trust AI platform: deploy-time CloudFormation Guard hook with the platform rules',
         })
       : undefined;
-  platform.boundary.applyTo(app);
+  platform.boundary.applyTo(scope);
   return { platform, integrity, workloads, computes, audit, api, governance };
 }
 

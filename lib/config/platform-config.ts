@@ -18,6 +18,10 @@ export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export const PROFILES = ['dev', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
 
+/** The environments a delivery pipeline promotes through, in order. */
+export const DELIVERY_ENVIRONMENT_NAMES = ['dev', 'staging', 'production'] as const;
+export type DeliveryEnvironmentName = (typeof DELIVERY_ENVIRONMENT_NAMES)[number];
+
 export const GUARD_HOOK_FAILURE_MODES = ['warn', 'fail'] as const;
 export type GuardHookFailureMode = (typeof GUARD_HOOK_FAILURE_MODES)[number];
 
@@ -151,6 +155,40 @@ export interface ModelIntegrityConfig {
   readonly allowBundlesWithoutSubject?: boolean;
 }
 
+/** One environment of the delivery pipeline: a stage deploying the platform to its account and region. */
+export interface DeliveryEnvironmentConfig {
+  readonly name: DeliveryEnvironmentName;
+  /** The 12-digit target account. */
+  readonly account: string;
+  readonly region: string;
+  /** The platform profile deployed there. */
+  readonly profile: Profile;
+}
+
+/** A CDK Pipelines pipeline in the tooling account (`delivery.pipeline`). */
+export interface DeliveryPipelineConfig {
+  /** ARN of the CodeStar Connections / CodeConnections connection to the repository host. */
+  readonly connectionArn: string;
+  /** The repository as `owner/name`. */
+  readonly repository: string;
+  readonly branch: string;
+  /** The account the pipeline runs in. */
+  readonly toolingAccount: string;
+  /** The pipeline's region. */
+  readonly region: string;
+  /** The environments, in promotion order. */
+  readonly environments: readonly DeliveryEnvironmentConfig[];
+}
+
+/** How the platform is delivered (`delivery` in the platform configuration). */
+export interface DeliveryConfig {
+  /**
+   * Synthesize a delivery pipeline instead of the platform's stacks.
+   * @default - no pipeline: `cdk synth` builds the platform's stacks for `env`
+   */
+  readonly pipeline?: DeliveryPipelineConfig;
+}
+
 export interface PlatformConfig {
   /** Prefix of stack names, key aliases and the boundary name: 2-20 lower-case letters, digits, '-'. */
   readonly platformName: string;
@@ -179,4 +217,9 @@ export interface PlatformConfig {
    * before enforcing). Defaults to `fail`.
    */
   readonly guardHookFailureMode?: GuardHookFailureMode;
+  /**
+   * Multi-account delivery.
+   * @default - no pipeline
+   */
+  readonly delivery?: DeliveryConfig;
 }

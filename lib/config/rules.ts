@@ -433,6 +433,36 @@ export const generatedNames: Rule = (config) => {
   return problems;
 };
 
+/**
+ * The delivery pipeline promotes through its environments in the order dev, staging, production,
+ * each at most once; production deploys the production profile (its account-level controls).
+ */
+export const deliveryEnvironments: Rule = (config) => {
+  const delivery = config.delivery;
+  if (!isObject(delivery) || !isObject(delivery.pipeline) || !Array.isArray(delivery.pipeline.environments)) return [];
+  const problems: Problem[] = [];
+  const order = ['dev', 'staging', 'production'];
+  let last = -1;
+  (delivery.pipeline.environments as unknown[]).forEach((e, i) => {
+    if (!isObject(e) || typeof e.name !== 'string' || !order.includes(e.name)) return;
+    const path = ['delivery', 'pipeline', 'environments', i];
+    const rank = order.indexOf(e.name);
+    if (rank <= last) {
+      problems.push({
+        path: [...path, 'name'],
+        message: `'${e.name}' comes after '${order[last]}': list the environments once each, in the order ${order.join(', ')}`,
+      });
+    } else last = rank;
+    if (e.name === 'production' && typeof e.profile === 'string' && e.profile !== 'production') {
+      problems.push({
+        path: [...path, 'profile'],
+        message: `the production environment must deploy the 'production' profile (threat detection, Guard hook), got ${show(e.profile)}`,
+      });
+    }
+  });
+  return problems;
+};
+
 /** Every cross-field rule, in the order their problems are reported (problems are then sorted by field). */
 export const RULES: readonly Rule[] = [
   networkFits,
@@ -442,4 +472,5 @@ export const RULES: readonly Rule[] = [
   workloadCompute,
   apiReferences,
   generatedNames,
+  deliveryEnvironments,
 ];

@@ -6,6 +6,7 @@ import {
   SAGEMAKER_INSTANCE_TYPE_PATTERN,
 } from '../../constructs/inference/gpu-instance-types';
 import {
+  DELIVERY_ENVIRONMENT_NAMES,
   GUARD_HOOK_FAILURE_MODES,
   LOG_RETENTION_DAYS,
   MAX_PROMPT_CHARS,
@@ -396,6 +397,99 @@ export const MODEL_INTEGRITY_SCHEMA: SchemaNode = {
   },
 };
 
+const ACCOUNT_ID: SchemaNode = {
+  type: 'string',
+  description: 'A 12-digit account id; quote it in YAML.',
+  pattern: '^\\d{12}$',
+  errorMessage: 'must be a 12-digit AWS account id',
+};
+
+const REGION: SchemaNode = {
+  type: 'string',
+  description: 'An AWS region code.',
+  pattern: '^[a-z]{2}(-gov)?-[a-z]+-\\d$',
+  errorMessage: "must be an AWS region such as 'eu-west-1'",
+};
+
+const DELIVERY_SCHEMA: SchemaNode = {
+  type: 'object',
+  description:
+    'Multi-account delivery: `npx cdk synth` builds a CDK Pipelines pipeline in the tooling account instead of the platform, with one stage per environment.',
+  additionalProperties: false,
+  properties: {
+    pipeline: {
+      type: 'object',
+      description:
+        'The pipeline: source from a CodeConnections connection (no secret in the repository), the policy review before every promotion, a manual approval before production.',
+      additionalProperties: false,
+      required: ['connectionArn', 'repository', 'branch', 'toolingAccount', 'region', 'environments'],
+      properties: {
+        connectionArn: {
+          type: 'string',
+          description: 'ARN of the CodeStar Connections / CodeConnections connection to the repository host.',
+          pattern:
+            '^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\\d{12}:connection\\/[0-9a-f-]{36}$',
+          errorMessage:
+            "must be a connection ARN such as 'arn:aws:codeconnections:eu-west-1:111122223333:connection/<uuid>'",
+          'x-errors': { required: 'required: the ARN of the CodeConnections connection to the repository, got none' },
+        },
+        repository: {
+          type: 'string',
+          description: "The repository as 'owner/name'.",
+          pattern: '^[A-Za-z0-9_.-]+\\/[A-Za-z0-9_.-]+$',
+          errorMessage: "must be 'owner/name'",
+          'x-errors': { required: "required: the repository as 'owner/name', got none" },
+        },
+        branch: {
+          type: 'string',
+          description: 'The branch the pipeline delivers.',
+          pattern: '^[\\w./-]{1,255}$',
+          errorMessage: 'must be a branch name',
+          'x-errors': { required: 'required: the branch the pipeline delivers, got none' },
+        },
+        toolingAccount: {
+          ...ACCOUNT_ID,
+          description: 'The account the pipeline runs in. A 12-digit account id; quote it in YAML.',
+          'x-errors': { required: 'required: the 12-digit id of the tooling account, got none' },
+        },
+        region: {
+          ...REGION,
+          description: "The pipeline's region.",
+          'x-errors': { required: "required: the pipeline's region, got none" },
+        },
+        environments: {
+          type: 'array',
+          description:
+            'The environments, in promotion order: one stage each; production last, after a manual approval.',
+          minItems: 1,
+          errorMessage: 'must be a non-empty list',
+          'x-errors': { required: 'required: the environments to deliver to, got none' },
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'account', 'region', 'profile'],
+            properties: {
+              name: {
+                enum: [...DELIVERY_ENVIRONMENT_NAMES],
+                description: 'dev, staging or production.',
+                'x-errors': { required: 'required: dev, staging or production, got none' },
+              },
+              account: { ...ACCOUNT_ID, 'x-errors': { required: 'required: a 12-digit account id, got none' } },
+              region: { ...REGION, 'x-errors': { required: "required: a region such as 'eu-west-1', got none" } },
+              profile: {
+                enum: [...PROFILES],
+                description:
+                  "The platform profile deployed to this environment ('production' turns on the account-level controls).",
+                'x-errors': { required: 'required: dev or production, got none' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 /** The platform configuration. */
 export const PLATFORM_CONFIG_SCHEMA: SchemaNode = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -479,5 +573,6 @@ export const PLATFORM_CONFIG_SCHEMA: SchemaNode = {
       description:
         'Production profile only: warn records a failing stack in the stack events and lets it deploy (to observe before enforcing). Default fail.',
     },
+    delivery: DELIVERY_SCHEMA,
   },
 };

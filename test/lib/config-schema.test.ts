@@ -100,6 +100,7 @@ describe('the schema and the TypeScript types name the same fields', () => {
         api: true,
         modelIntegrity: true,
         guardHookFailureMode: true,
+        delivery: true,
       }),
     ],
     [

@@ -1,0 +1,3 @@
+export * from './pipeline-boundary';
+export * from './platform-pipeline-stack';
+export * from './platform-stage';
