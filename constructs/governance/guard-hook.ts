@@ -1,15 +1,15 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { KeyUsageService, PlatformKey } from '../keys/platform-key';
-import { acknowledgeFinding, acknowledgeFindings } from '../private/nag';
+import { deployTimeCall } from '../private/deploy-time-call';
+import { acknowledgeFinding } from '../private/nag';
 import * as perms from '../private/perms';
 import { describeValue, PlatformValidationError } from '../private/validation';
 import { EncryptedBucket } from '../storage/encrypted-bucket';
@@ -210,81 +210,36 @@ export class GuardHook extends Construct implements IGuardHook {
 
   /** Write the bundled rules into the bucket; the response carries the object version the hook pins. */
   private uploadRules(bucket: EncryptedBucket, body: string): cr.AwsCustomResource {
-    const logGroup = new logs.LogGroup(this, 'UploaderLogs', {
-      encryptionKey: this.encryptionKey,
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    const role = new iam.Role(this, 'UploaderRole', {
-      description: 'CloudFormation Guard hook: uploads the platform rules',
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      }),
-      maxSessionDuration: MAX_SESSION,
-    });
-    const uploaderGrants = new ManagedPolicyPrincipal(this, role, 'UploaderRolePolicy');
-    bucket.grantWritePrefix(uploaderGrants, RULES_PREFIX);
-    logGroup.grantWrite(uploaderGrants);
-
-    const putObject: cr.AwsSdkCall = {
-      service: 'S3',
-      action: 'putObject',
-      parameters: {
-        Bucket: bucket.bucketName,
-        Key: RULES_OBJECT_KEY,
-        Body: body,
-        ContentType: 'text/plain; charset=utf-8',
-        // The bucket denies uploads that do not name SSE-KMS with its own key.
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.encryptionKey.keyArn,
+    return deployTimeCall(this, {
+      call: {
+        service: 'S3',
+        action: 'putObject',
+        parameters: {
+          Bucket: bucket.bucketName,
+          Key: RULES_OBJECT_KEY,
+          Body: body,
+          ContentType: 'text/plain; charset=utf-8',
+          // The bucket denies uploads that do not name SSE-KMS with its own key.
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: this.encryptionKey.keyArn,
+        },
+        physicalResourceId: cr.PhysicalResourceId.fromResponse('VersionId'),
+        outputPaths: ['VersionId'],
+        logging: cr.Logging.withDataHidden(),
       },
-      physicalResourceId: cr.PhysicalResourceId.fromResponse('VersionId'),
-      outputPaths: ['VersionId'],
-      logging: cr.Logging.withDataHidden(),
-    };
-    const upload = new cr.AwsCustomResource(this, 'UploadRules', {
-      onCreate: putObject,
-      onUpdate: putObject,
-      role,
-      logGroup,
-      installLatestAwsSdk: false,
-      memorySize: 256,
-      timeout: Duration.minutes(2),
-    });
-    upload.node.addDependency(role);
-    if (uploaderGrants.policy) upload.node.addDependency(uploaderGrants.policy);
-    this.acknowledgeUploaderFunction();
-    return upload;
-  }
-
-  /**
-   * The uploader is the CDK's AwsCustomResource singleton function (one per stack): its settings
-   * are not all reachable, and the findings below do not fit a function CloudFormation calls only
-   * while this stack deploys.
-   */
-  private acknowledgeUploaderFunction(): void {
-    const fn = Stack.of(this).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-    if (!fn) return;
-    acknowledgeFindings(
-      fn,
-      ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
-      'Runs only while this stack deploys, called by CloudFormation once per rules change; reserving concurrency would only take it from the workloads.',
-    );
-    acknowledgeFindings(
-      fn,
-      ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ', 'Serverless-LambdaDLQ'],
-      'Invoked synchronously by the CloudFormation custom-resource framework; a failure fails the stack operation, so there is no event to dead-letter.',
-    );
-    acknowledgeFindings(
-      fn,
-      ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
-      'Makes one call, s3:PutObject under the hook prefix of its own bucket, with a role scoped to that prefix; it holds no data and serves no traffic.',
-    );
-    acknowledgeFinding(
-      fn,
-      'Serverless-LambdaTracing',
-      'AwsCustomResource offers no tracing setting; its one S3 call is recorded by CloudTrail S3 data events.',
-    );
+      description: 'CloudFormation Guard hook: uploads the platform rules',
+      logsKey: this.encryptionKey,
+      ids: { logs: 'UploaderLogs', role: 'UploaderRole', policy: 'UploaderRolePolicy', resource: 'UploadRules' },
+      grant: (grantee) => bucket.grantWritePrefix(grantee, RULES_PREFIX),
+      reasons: {
+        concurrency:
+          'Runs only while this stack deploys, called by CloudFormation once per rules change; reserving concurrency would only take it from the workloads.',
+        insideVpc:
+          'Makes one call, s3:PutObject under the hook prefix of its own bucket, with a role scoped to that prefix; it holds no data and serves no traffic.',
+        tracing:
+          'AwsCustomResource offers no tracing setting; its one S3 call is recorded by CloudTrail S3 data events.',
+      },
+    }).resource;
   }
 
   /** Let the hook write its reports: any object of the report bucket, encrypted with its key if it has one. */

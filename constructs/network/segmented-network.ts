@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyPrincipal } from '../identity/managed-policy-principal';
 import { PlatformKey } from '../keys/platform-key';
-import { acknowledgeFinding, acknowledgeFindings } from '../private/nag';
+import { deployTimeCall } from '../private/deploy-time-call';
+import { acknowledgeFinding } from '../private/nag';
 import * as perms from '../private/perms';
 import { describeValue, PlatformValidationError, validateIntegerRange } from '../private/validation';
 import { DnsFirewall, dnsDomainProblem, platformBaseDomains } from './dns-firewall';
@@ -449,77 +450,39 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
    * a stack of its own, or pass `s3PrefixListId`.
    */
   private lookUpS3PrefixList(): string {
-    const logGroup = new logs.LogGroup(this, 'S3PrefixListLookupLogs', {
-      encryptionKey: this.flowLogsKey,
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    const role = new iam.Role(this, 'S3PrefixListLookupRole', {
+    const { resource, grants } = deployTimeCall(this, {
+      call: {
+        service: 'EC2',
+        action: 'describeManagedPrefixLists',
+        parameters: { Filters: [{ Name: 'prefix-list-name', Values: [`com.amazonaws.${Aws.REGION}.s3`] }] },
+        physicalResourceId: cr.PhysicalResourceId.fromResponse(S3_PREFIX_LIST_ID_PATH),
+        outputPaths: [S3_PREFIX_LIST_ID_PATH],
+      },
       description: "Reads the id of the region's S3 managed prefix list when the platform deploys",
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      }),
-      maxSessionDuration: Duration.hours(1),
+      logsKey: this.flowLogsKey,
+      ids: {
+        logs: 'S3PrefixListLookupLogs',
+        role: 'S3PrefixListLookupRole',
+        policy: 'S3PrefixListLookupPolicy',
+        resource: 'S3PrefixList',
+      },
+      grant: (grantee) =>
+        iam.Grant.addToPrincipal({ grantee, actions: perms.S3_PREFIX_LIST_LOOKUP, resourceArns: ['*'] }),
+      reasons: {
+        concurrency:
+          'Runs only while the platform stack deploys, called by CloudFormation once per create or update of the lookup; reserving concurrency would only take it from the workloads.',
+        insideVpc:
+          'Must reach the EC2 API, which the isolated VPC does not (no EC2 interface endpoint); it makes one read-only call (ec2:DescribeManagedPrefixLists), holds no data and serves no traffic.',
+        tracing:
+          'AwsCustomResource offers no tracing setting; its one EC2 call is recorded by CloudTrail management events.',
+      },
     });
-    const grants = new ManagedPolicyPrincipal(this, role, 'S3PrefixListLookupPolicy');
-    iam.Grant.addToPrincipal({ grantee: grants, actions: perms.S3_PREFIX_LIST_LOOKUP, resourceArns: ['*'] });
-    logGroup.grantWrite(grants);
     acknowledgeFinding(
       grants.policy!.node.defaultChild!,
       'AwsSolutions-IAM5[Resource::*]',
       'ec2:DescribeManagedPrefixLists supports no resource-level permissions (the Service Authorization Reference lists no resource type for it); it is read-only and the only action given Resource *.',
     );
-
-    const describe: cr.AwsSdkCall = {
-      service: 'EC2',
-      action: 'describeManagedPrefixLists',
-      parameters: { Filters: [{ Name: 'prefix-list-name', Values: [`com.amazonaws.${Aws.REGION}.s3`] }] },
-      physicalResourceId: cr.PhysicalResourceId.fromResponse(S3_PREFIX_LIST_ID_PATH),
-      outputPaths: [S3_PREFIX_LIST_ID_PATH],
-    };
-    const lookup = new cr.AwsCustomResource(this, 'S3PrefixList', {
-      onCreate: describe,
-      onUpdate: describe,
-      role,
-      logGroup,
-      installLatestAwsSdk: false,
-      memorySize: 256,
-      timeout: Duration.minutes(2),
-    });
-    lookup.node.addDependency(role);
-    lookup.node.addDependency(grants.policy!);
-    this.acknowledgeLookupFunction();
-    return lookup.getResponseField(S3_PREFIX_LIST_ID_PATH);
-  }
-
-  /**
-   * The lookup runs in the stack's `AwsCustomResource` singleton function, whose settings are not
-   * all reachable; these findings do not fit a function CloudFormation calls only while the stack
-   * deploys, to make one read-only call.
-   */
-  private acknowledgeLookupFunction(): void {
-    const fn = Stack.of(this).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-    if (!fn) return;
-    acknowledgeFindings(
-      fn,
-      ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
-      'Runs only while the platform stack deploys, called by CloudFormation once per create or update of the lookup; reserving concurrency would only take it from the workloads.',
-    );
-    acknowledgeFindings(
-      fn,
-      ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ', 'Serverless-LambdaDLQ'],
-      'Invoked synchronously by the CloudFormation custom-resource framework; a failure fails the stack operation, so there is no event to dead-letter.',
-    );
-    acknowledgeFindings(
-      fn,
-      ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
-      'Must reach the EC2 API, which the isolated VPC does not (no EC2 interface endpoint); it makes one read-only call (ec2:DescribeManagedPrefixLists), holds no data and serves no traffic.',
-    );
-    acknowledgeFinding(
-      fn,
-      'Serverless-LambdaTracing',
-      'AwsCustomResource offers no tracing setting; its one EC2 call is recorded by CloudTrail management events.',
-    );
+    return resource.getResponseField(S3_PREFIX_LIST_ID_PATH);
   }
 
   private createFlowLogs(props: SegmentedNetworkProps): logs.LogGroup {
