@@ -1,0 +1,186 @@
+import { IResolvable, Lazy, Stack, Stage, Validations } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { IConstruct } from 'constructs';
+import { CODEBUILD_REPORT_ACTIONS, expandActions } from './pipeline-perms';
+
+/** A resource wildcard CDK Pipelines writes that no narrower ARN can replace, with why. */
+export interface InherentWildcard {
+  /** The resource as the template has it (a token, e.g. `bucket.arnForObjects('*')`, or a literal). */
+  readonly resource: string;
+  /** The statement may hold only these actions for the wildcard to be acknowledged. */
+  readonly actions: readonly string[];
+  /** Why no narrower resource works: the acknowledgement's reason. */
+  readonly reason: string;
+}
+
+type PolicyJson = { Statement?: StatementJson[]; [key: string]: unknown };
+type StatementJson = {
+  Action?: string | string[];
+  Resource?: unknown;
+  Principal?: Record<string, unknown>;
+  Condition?: Record<string, Record<string, unknown>>;
+  Effect?: string;
+  [key: string]: unknown;
+};
+
+/**
+ * Bring every role CDK Pipelines made in `stack` (not those of its stages) to the platform's rules:
+ *
+ * - grants in a customer-managed policy instead of an inline default policy (NIST 800-53, HIPAA and
+ *   PCI DSS forbid inline policies): each role's `DefaultPolicy` renders as an
+ *   `AWS::IAM::ManagedPolicy` at the same place in the tree, so every dependency on the grants holds;
+ * - no action wildcards: CDK's `s3:GetObject*`-style lists become the exact actions
+ *   (`./pipeline-perms.ts`), and CodeBuild's test-report grants, which no step uses, are dropped;
+ * - the trust of an AWS service (CodePipeline, CodeBuild) only for this account (`aws:SourceAccount`,
+ *   cross-service confused-deputy protection); a statement trusting a service and an account is split
+ *   so the account principal, which sends no `aws:SourceAccount`, still can assume the role;
+ * - the remaining resource wildcards acknowledged only when they are one of `inherent`.
+ *
+ * Call it after `CodePipeline.buildPipeline()`: the roles and their grants exist then.
+ */
+export function hardenPipelineRoles(stack: Stack, inherent: readonly InherentWildcard[]): void {
+  const projects = ownConstructs(stack).filter((c): c is codebuild.CfnProject => c instanceof codebuild.CfnProject);
+  const projectArns = projects.map((p) => p.attrArn);
+  for (const construct of ownConstructs(stack)) {
+    if (construct instanceof iam.Policy) toManagedPolicy(stack, construct, inherent, projectArns);
+    if (construct instanceof iam.Role) requireSourceAccount(stack, construct);
+  }
+}
+
+function toManagedPolicy(
+  stack: Stack,
+  policy: iam.Policy,
+  inherent: readonly InherentWildcard[],
+  projectArns: readonly string[],
+): void {
+  const inline = policy.node.tryFindChild('Resource') as iam.CfnPolicy | undefined;
+  if (!inline || policy.document.isEmpty) return;
+  policy.node.tryRemoveChild('Resource');
+  const managed = new iam.CfnManagedPolicy(policy, 'Managed', {
+    description: `Grants of ${policy.node.scope!.node.path}`.slice(0, 1000),
+    roles: inline.roles,
+    policyDocument: Lazy.any({
+      produce: () => narrowed(stack.resolve(policy.document) as PolicyJson, stack.resolve(projectArns) as unknown[]),
+    }),
+  });
+  managed.node.addValidation({
+    validate: () => {
+      acknowledgeInherentWildcards(stack, managed, inherent);
+      return [];
+    },
+  });
+}
+
+/**
+ * The grants CDK Pipelines wrote, narrowed: exact actions for CDK's action wildcards; no test-report
+ * grants; no grants on CodeBuild's default log groups (`/aws/codebuild/<project>`: every project
+ * logs to the pipeline's own encrypted log group instead); build start/stop/status on the pipeline's
+ * own projects instead of `*` (the asset-publishing role is also the action role of its builds).
+ */
+function narrowed(document: PolicyJson, projectArns: unknown[]): PolicyJson {
+  const statements = (document.Statement ?? []).flatMap((s) => {
+    const actions = [s.Action ?? []].flat().filter((a) => !CODEBUILD_REPORT_ACTIONS.includes(a));
+    if (actions.length === 0) return [];
+    const resources = [s.Resource ?? []].flat();
+    if (
+      actions.every((a) => DEFAULT_LOG_GROUP_ACTIONS.includes(a)) &&
+      resources.every((r) => JSON.stringify(r).includes(':log-group:/aws/codebuild/'))
+    ) {
+      return [];
+    }
+    const exact = expandActions(actions);
+    const narrowedResource =
+      s.Resource === '*' && actions.every((a) => BUILD_ACTIONS.includes(a)) && projectArns.length > 0
+        ? projectArns
+        : s.Resource;
+    return [{ ...s, Action: exact.length === 1 ? exact[0] : exact, Resource: narrowedResource }];
+  });
+  return { ...document, Statement: statements };
+}
+
+const DEFAULT_LOG_GROUP_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
+const BUILD_ACTIONS = ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild'];
+
+function acknowledgeInherentWildcards(
+  stack: Stack,
+  managed: iam.CfnManagedPolicy,
+  inherent: readonly InherentWildcard[],
+): void {
+  const document = stack.resolve(managed.policyDocument) as PolicyJson;
+  const known = inherent.map((w) => ({ ...w, flat: flattenCfnReference(stack.resolve(w.resource)) }));
+  const done = new Set<string>();
+  for (const statement of document.Statement ?? []) {
+    const actions = [statement.Action ?? []].flat();
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const flat = flattenCfnReference(resource);
+      if (!flat.includes('*') || done.has(flat)) continue;
+      const match = known.find((w) => w.flat === flat && actions.every((a) => w.actions.includes(a)));
+      if (!match) continue;
+      Validations.of(managed).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${flat}]`,
+        reason: match.reason,
+      });
+      done.add(flat);
+    }
+  }
+}
+
+function requireSourceAccount(stack: Stack, role: iam.Role): void {
+  const cfn = role.node.defaultChild as iam.CfnRole;
+  const trust = role.assumeRolePolicy;
+  if (!trust) return;
+  cfn.addPropertyOverride(
+    'AssumeRolePolicyDocument',
+    Lazy.any({ produce: () => trustForThisAccount(stack.resolve(trust) as PolicyJson, stack.account) }) as IResolvable,
+  );
+}
+
+/** The trust policy with `aws:SourceAccount` on every statement that trusts an AWS service. */
+export function trustForThisAccount(document: PolicyJson, account: string): PolicyJson {
+  const statements = (document.Statement ?? []).flatMap((s): StatementJson[] => {
+    if (s.Effect !== 'Allow' || !s.Principal || s.Principal.Service === undefined) return [s];
+    const { Service, ...others } = s.Principal;
+    const service: StatementJson = {
+      ...s,
+      Principal: { Service },
+      Condition: { ...s.Condition, StringEquals: { ...s.Condition?.StringEquals, 'aws:SourceAccount': account } },
+    };
+    return Object.keys(others).length > 0 ? [service, { ...s, Principal: others }] : [service];
+  });
+  return { ...document, Statement: statements };
+}
+
+/**
+ * HIPAA and PCI DSS `CodeBuildProjectSourceRepoUrl` expect OAuth on every project's source. A
+ * pipeline's projects have source type CODEPIPELINE: no repository URL and no credentials; the
+ * pipeline hands them its artifacts, which the CodeConnections connection fetched.
+ */
+export function acknowledgeCodePipelineSourcedProjects(stack: Stack): void {
+  for (const construct of ownConstructs(stack)) {
+    if (!(construct instanceof codebuild.CfnProject)) continue;
+    const source = stack.resolve(construct.source) as { type?: string };
+    if (source.type !== 'CODEPIPELINE') continue;
+    for (const pack of ['HIPAA.Security', 'PCI.DSS.321']) {
+      Validations.of(construct).acknowledge({
+        id: `${pack}::${pack}-CodeBuildProjectSourceRepoUrl`,
+        reason:
+          'The project’s source type is CODEPIPELINE: it has no repository URL and no credentials to use OAuth with; ' +
+          'the pipeline hands it artifacts fetched through the CodeConnections connection.',
+      });
+    }
+  }
+}
+
+/** The constructs of `stack` itself: not those of the Stages (and their stacks) nested in it. */
+export function ownConstructs(stack: Stack): IConstruct[] {
+  const found: IConstruct[] = [];
+  const visit = (c: IConstruct): void => {
+    if (c !== stack && (Stage.isStage(c) || Stack.isStack(c))) return;
+    found.push(c);
+    c.node.children.forEach(visit);
+  };
+  visit(stack);
+  return found;
+}
