@@ -25,6 +25,7 @@ import {
 } from './config/names';
 import { ApiConfig, PlatformConfig } from './config/platform-config';
 import { DEFAULT_API_CONFIG } from './config/validate-config';
+import { PlatformValidationError } from '../constructs/private/validation';
 import type { PlatformStack } from './platform-stack';
 import type { WorkloadCompute } from './workloads/compute';
 import type { WorkloadStack } from './workload-stack';
@@ -51,6 +52,20 @@ export interface ApiStackProps extends StackProps {
   readonly computes: ReadonlyMap<string, WorkloadCompute>;
   /** @default DEFAULT_API_CONFIG */
   readonly api?: ApiConfig;
+  /**
+   * The exposed workloads this stack routes: one shard of them (`apiShards`).
+   * @default - every exposed workload
+   */
+  readonly routedWorkloads?: readonly string[];
+  /**
+   * The first API stack, when this one is a further shard: it holds what the account and the platform
+   * have once (API Gateway's CloudWatch role, the people user pool, each client's key); this stack's APIs
+   * are named `<api name>-<shard>`.
+   * @default - this is the first (or only) API stack
+   */
+  readonly primary?: ApiStack;
+  /** The shard's number, from 1 (the first stack). @default 1 */
+  readonly shard?: number;
 }
 
 /**
@@ -82,12 +97,26 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { config, platform, workloads, computes } = props;
     const api = props.api ?? DEFAULT_API_CONFIG;
+    const primary = props.primary;
+    const shard = props.shard ?? 1;
     this.addStackDependency(platform, 'logs key, network');
-    // Execution logging needs the account's API Gateway CloudWatch role (one per account and region).
-    const accountLogging = new ApiGatewayAccountLogging(this, 'AccountLogging');
-    for (const stack of workloads.values()) this.addStackDependency(stack, 'caller roles, model endpoints');
+    // Execution logging needs the account's API Gateway CloudWatch role (one per account and region):
+    // the first API stack sets it, and further shards deploy after it.
+    const accountLogging = primary ? undefined : new ApiGatewayAccountLogging(this, 'AccountLogging');
+    if (primary) this.addStackDependency(primary, 'account logging role, user pool, client keys');
 
-    this.exposed = exposedWorkloads(config, api);
+    this.exposed = [...(props.routedWorkloads ?? exposedWorkloads(config, api))];
+    const exposedHere = new Set(this.exposed);
+    for (const [name, stack] of workloads) {
+      const calls = config.workloads.find((w) => w.name === name)?.invokes?.some((m) => exposedHere.has(m));
+      if (!primary || exposedHere.has(name) || calls) {
+        this.addStackDependency(stack, 'caller roles, model endpoints');
+      }
+    }
+    const nameOf = (people: boolean) =>
+      shard === 1
+        ? apiGatewayName(config.platformName, people)
+        : `${apiGatewayName(config.platformName, people)}-${shard}`;
     const machineRoutes: ModelRoute[] = [];
     const peopleRoutes: ModelRoute[] = [];
     for (const name of this.exposed) {
@@ -113,7 +142,43 @@ export class ApiStack extends Stack {
       webAcl: { rateLimitPerIp: api.rateLimitPerIp, logRetention: config.logRetentionDays as logs.RetentionDays },
     };
 
-    if (machineRoutes.length > 0) {
+    if (machineRoutes.length > 0 && primary) {
+      // A further shard: each client calling a route here is metered with its key of the first stack (a
+      // key may be in up to 10 usage plans), so it keeps one key and one secret.
+      this.clientKeys = primary.clientKeys;
+      const callersHere = new Set(
+        config.workloads.filter((w) => w.invokes?.some((m) => exposedHere.has(m))).map((w) => w.name),
+      );
+      const clients: ApiClient[] = api.clients
+        .filter((c) => callersHere.has(c.caller))
+        .map((c) => {
+          const existing = primary.machineGateway?.usagePlans.get(c.caller)?.key;
+          if (!existing) {
+            throw new PlatformValidationError(
+              this,
+              `api.clients: caller '${c.caller}' calls models routed in API shard ${shard} only; its key is made by the first API ` +
+                `stack, which has no machine route (declare it as a caller of a model in the first ${primary.exposed.length} exposed workloads)`,
+            );
+          }
+          return {
+            name: c.caller,
+            throttle: { rateLimit: c.rateLimit, burstLimit: c.burstLimit },
+            quota: { limit: c.quotaLimit, period: c.quotaPeriod as apigateway.Period },
+            existingApiKey: existing,
+          };
+        });
+      this.machineGateway = new ModelGatewayApi(this, 'ModelGateway', {
+        ...shared,
+        webAcl: { ...shared.webAcl, rateLimitPerIp: machineRateLimitPerIp(api) },
+        restApiName: nameOf(false),
+        routes: machineRoutes,
+        endpointAccess:
+          api.machineEndpointType === 'private'
+            ? ApiEndpointAccess.privateIn(platform.network)
+            : ApiEndpointAccess.regional(),
+        clients,
+      });
+    } else if (machineRoutes.length > 0) {
       // Each client's API key comes from a secret only its role (and the deployment) may read, encrypted
       // with the platform's data key; the caller's stack grants its role read access by the secret's name.
       // The caller's role ARN from its name (no reference to its stack): agents and batch workloads
@@ -143,17 +208,10 @@ export class ApiStack extends Stack {
         quota: { limit: c.quotaLimit, period: c.quotaPeriod as apigateway.Period },
         key: this.clientKeys.get(c.caller),
       }));
-      // WAF's per-IP limit must never block what a client's usage plan admits: callers in the VPC may share
-      // one address (Lambda functions of a subnet and security group share their network interfaces), so on
-      // the machine API the limit is at least the highest client rate over WAF's 5-minute window.
-      const machineRateLimitPerIp = Math.max(
-        api.rateLimitPerIp,
-        ...api.clients.map((c) => Math.ceil(c.rateLimit * WAF_RATE_WINDOW_SECONDS)),
-      );
       this.machineGateway = new ModelGatewayApi(this, 'ModelGateway', {
         ...shared,
-        webAcl: { ...shared.webAcl, rateLimitPerIp: machineRateLimitPerIp },
-        restApiName: apiGatewayName(config.platformName),
+        webAcl: { ...shared.webAcl, rateLimitPerIp: machineRateLimitPerIp(api) },
+        restApiName: nameOf(false),
         routes: machineRoutes,
         endpointAccess:
           api.machineEndpointType === 'private'
@@ -163,17 +221,22 @@ export class ApiStack extends Stack {
       });
     }
     if (peopleRoutes.length > 0) {
-      this.userPool = new ApiUserPool(this, 'People', { userPoolName: apiGatewayName(config.platformName, true) });
+      // One user pool for people on every shard: the first stack's.
+      this.userPool =
+        primary?.userPool ??
+        new ApiUserPool(this, 'People', { userPoolName: apiGatewayName(config.platformName, true) });
       this.peopleGateway = new ModelGatewayApi(this, 'PeopleGateway', {
         ...shared,
-        restApiName: apiGatewayName(config.platformName, true),
+        restApiName: nameOf(true),
         routes: peopleRoutes,
         endpointAccess: ApiEndpointAccess.regional(),
         userPool: this.userPool,
       });
     }
-    for (const gateway of [this.machineGateway, this.peopleGateway]) {
-      gateway?.stage.node.addDependency(accountLogging);
+    if (accountLogging) {
+      for (const gateway of [this.machineGateway, this.peopleGateway]) {
+        gateway?.stage.node.addDependency(accountLogging);
+      }
     }
   }
 
@@ -191,6 +254,7 @@ export class ApiStack extends Stack {
         ? { apiName: gateway.restApiName, stage: gateway.stageName }
         : undefined;
     const monitored: MonitoredWorkload[] = config.workloads.map((w) => {
+      // Built for every workload; platform-app merges the shards' APIs into one entry per workload.
       const endpoint = computes.get(w.name)?.endpoint;
       return {
         name: w.name,
@@ -208,7 +272,7 @@ export class ApiStack extends Stack {
 
 /**
  * Add the API stack to a built platform, when any exposed workload has a route (an exposed model
- * with neither a declared caller nor people access gets none).
+ * with neither a declared caller nor people access gets none). The first of `addApiStacks`.
  */
 export function addApiStack(
   scope: Construct,
@@ -216,25 +280,137 @@ export function addApiStack(
   built: BuiltWorkloads,
   api: ApiConfig = DEFAULT_API_CONFIG,
 ): ApiStack | undefined {
+  return addApiStacks(scope, config, built, api)[0];
+}
+
+/**
+ * The budgets one API stack is packed to (`apiShards`). CloudFormation allows 500 resources a stack
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), API
+ * Gateway 8,192 characters of resource policy and 300 resources per REST API
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html).
+ * The platform keeps every stack under 400 resources for headroom.
+ */
+export const API_SHARD_BUDGET = {
+  /** Resources of one API stack. */
+  stackResources: 400,
+  /** What one API stack has whatever its routes: two APIs, stages, deployments, WAF, logs, user pool, client keys. */
+  fixedResources: 60,
+  /** Per exposed workload: two routes (machine and people), each a role, a policy, a model, a method and two API resources. */
+  resourcesPerWorkload: 12,
+  /** Characters of an API's resource policy (quota, adjustable). */
+  resourcePolicyChars: 8192,
+  /** The statements every machine API's policy has whatever its routes (the VPC endpoint deny), with margin. */
+  fixedPolicyChars: 700,
+  /**
+   * Per machine route: its allow and deny statements as API Gateway stores them (the resource expanded to
+   * the full execute-api ARN), without the callers' ARNs.
+   */
+  policyCharsPerRoute: 560,
+  /** Per caller of a route: its role ARN twice (allow principal, deny condition), quoted, 12-digit account. */
+  policyCharsPerCallerArn: 2 * 4,
+} as const;
+
+/**
+ * The exposed workloads split into API stacks, in config order: each stack takes workloads while its
+ * resources stay within `API_SHARD_BUDGET.stackResources` and its machine API's resource policy
+ * within `resourcePolicyChars` (counting each route's callers' role ARNs). Appending workloads never
+ * moves a route to another API; removing or reordering exposed workloads may.
+ */
+export function apiShards(config: PlatformConfig, api: ApiConfig = DEFAULT_API_CONFIG): string[][] {
+  const b = API_SHARD_BUDGET;
+  const callersOf = (name: string) => config.workloads.filter((w) => w.invokes?.includes(name));
+  const routed = exposedWorkloads(config, api).filter((n) => api.people || callersOf(n).length > 0);
+  const policyChars = (name: string) => {
+    const callers = callersOf(name);
+    if (callers.length === 0) return 0;
+    return (
+      b.policyCharsPerRoute +
+      callers.reduce((sum, w) => {
+        const path = w.kind === 'realtime-inference' ? SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES : '/';
+        const arn = `arn:aws-us-gov:iam::123456789012:role${path}${workloadRoleName(config.platformName, w.name)}`;
+        return sum + 2 * arn.length + b.policyCharsPerCallerArn;
+      }, 0)
+    );
+  };
+  const shards: string[][] = [];
+  let current: string[] = [];
+  let resources = b.fixedResources;
+  let chars = b.fixedPolicyChars;
+  for (const name of routed) {
+    const c = policyChars(name);
+    if (
+      current.length > 0 &&
+      (resources + b.resourcesPerWorkload > b.stackResources || chars + c > b.resourcePolicyChars)
+    ) {
+      shards.push(current);
+      current = [];
+      resources = b.fixedResources;
+      chars = b.fixedPolicyChars;
+    }
+    if (b.fixedPolicyChars + c > b.resourcePolicyChars) {
+      throw new PlatformValidationError(
+        undefined,
+        `workload '${name}' has ${callersOf(name).length} declared callers (invokes): its route alone needs about ${b.fixedPolicyChars + c} ` +
+          `characters of API resource policy, over API Gateway's ${b.resourcePolicyChars}; split its callers`,
+      );
+    }
+    current.push(name);
+    resources += b.resourcesPerWorkload;
+    chars += c;
+  }
+  if (current.length > 0) shards.push(current);
+  return shards;
+}
+
+/**
+ * Add the API stacks to a built platform: `<platform>-api` with the first shard of routes (and what the
+ * account and the platform have once), then `<platform>-api-<n>` for each further shard. None when no
+ * exposed workload has a route.
+ */
+export function addApiStacks(
+  scope: Construct,
+  config: PlatformConfig,
+  built: BuiltWorkloads,
+  api: ApiConfig = DEFAULT_API_CONFIG,
+): ApiStack[] {
   // Every model call enters through the API: the boundary of every platform role denies endpoint
   // invocation to all but the route roles, whether or not this app has an API stack.
   built.platform.boundary.restrictModelInvocationTo(
     ModelGatewayApi.routeRoleArnPattern(apiRouteRolePath(config.platformName)),
   );
-  const exposed = exposedWorkloads(config, api);
-  const routed = exposed.some((name) => api.people || config.workloads.some((w) => w.invokes?.includes(name)));
-  if (!routed) return undefined;
   const env = config.env ? { account: config.env.account, region: config.env.region } : undefined;
-  return new ApiStack(scope, `${config.platformName}-api`, {
-    env,
-    stackName: `${config.platformName}-api`,
-    config,
-    api,
-    platform: built.platform,
-    workloads: built.workloads,
-    computes: built.computes,
-    description: 'Zero-trust AI platform: API front door (WAF, authentication, throttling, validation) to the models',
+  const stacks: ApiStack[] = [];
+  apiShards(config, api).forEach((routedWorkloads, i) => {
+    const stackName = i === 0 ? `${config.platformName}-api` : `${config.platformName}-api-${i + 1}`;
+    stacks.push(
+      new ApiStack(scope, stackName, {
+        env,
+        stackName,
+        config,
+        api,
+        platform: built.platform,
+        workloads: built.workloads,
+        computes: built.computes,
+        routedWorkloads,
+        primary: stacks[0],
+        shard: i + 1,
+        description:
+          i === 0
+            ? 'Zero-trust AI platform: API front door (WAF, authentication, throttling, validation) to the models'
+            : `Zero-trust AI platform: API front door to the models, shard ${i + 1}`,
+      }),
+    );
   });
+  return stacks;
+}
+
+/**
+ * WAF's per-IP limit must never block what a client's usage plan admits: callers in the VPC may share
+ * one address (Lambda functions of a subnet and security group share their network interfaces), so on
+ * the machine API the limit is at least the highest client rate over WAF's 5-minute window.
+ */
+function machineRateLimitPerIp(api: ApiConfig): number {
+  return Math.max(api.rateLimitPerIp, ...api.clients.map((c) => Math.ceil(c.rateLimit * WAF_RATE_WINDOW_SECONDS)));
 }
 
 function exposedWorkloads(config: PlatformConfig, api: ApiConfig): string[] {

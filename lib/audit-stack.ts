@@ -35,7 +35,8 @@ export interface AuditStackProps extends StackProps {
    */
   readonly admissionDeadLetterQueue?: sqs.IQueue;
   /**
-   * What the operational dashboard and alarms watch, per workload.
+   * What the operational dashboard and alarms of this stack watch, per workload: the first shard of
+   * `monitoringShards` (the others go to `MonitoringStack`s), so the stack does not grow with the platform.
    * @default - each realtime-inference workload's endpoint, by the name the workload wiring gives it
    * (`<workload stack name>-endpoint`, lower case, at most 63 characters)
    */
@@ -140,5 +141,61 @@ export class AuditStack extends Stack {
         configDelivery: this.trail,
       });
     }
+  }
+}
+
+/**
+ * Monitored workloads per monitoring stack: each holds at most this many of the config's workloads (with
+ * their people-API entries). A workload adds up to about 10 alarms and 8 KB of template (alarms and its
+ * dashboard widgets), so 50 keep a stack under 400 resources and 800 KB with the audit stack's own
+ * resources, and a dashboard under CloudWatch's 500 widgets.
+ */
+export const MONITORED_WORKLOADS_PER_STACK = 50;
+
+/**
+ * The monitored entries split into shards of `MONITORED_WORKLOADS_PER_STACK` workloads, in config order;
+ * a workload's people-API entry (`<workload>-people`) stays in its workload's shard.
+ */
+export function monitoringShards(
+  config: PlatformConfig,
+  monitored: readonly MonitoredWorkload[],
+  perStack: number = MONITORED_WORKLOADS_PER_STACK,
+): MonitoredWorkload[][] {
+  const shardOf = new Map(config.workloads.map((w, i) => [w.name, Math.floor(i / perStack)]));
+  const shards: MonitoredWorkload[][] = [];
+  for (const m of monitored) {
+    const owner = shardOf.get(m.name) ?? shardOf.get(m.name.replace(/-people$/, '')) ?? 0;
+    (shards[owner] ??= []).push(m);
+  }
+  return shards.filter((s) => s !== undefined);
+}
+
+export interface MonitoringStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  /** The audit stack: its alarm topic is where these alarms notify. */
+  readonly audit: AuditStack;
+  /** The workloads this stack watches (a shard of `monitoringShards`). */
+  readonly monitoredWorkloads: MonitoredWorkload[];
+  /** The shard's number, from 2 (the first shard is in the audit stack). */
+  readonly shard: number;
+}
+
+/**
+ * Operational alarms and a dashboard (`<platform>-operations-<n>`) for one shard of the workloads beyond
+ * the audit stack's: per-workload monitoring grows with the platform, so it is spread over stacks of a
+ * bounded size, and the audit stack keeps the account-wide security alarms only with its first shard.
+ */
+export class MonitoringStack extends Stack {
+  public readonly operationalMonitoring: OperationalMonitoring;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    this.addStackDependency(props.audit, 'alarm topic');
+    this.operationalMonitoring = new OperationalMonitoring(this, 'OperationalMonitoring', {
+      platformName: props.config.platformName,
+      dashboardName: `${props.config.platformName}-operations-${props.shard}`,
+      alarmTopic: props.audit.securityAlarms.topic,
+      workloads: props.monitoredWorkloads,
+    });
   }
 }

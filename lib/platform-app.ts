@@ -2,14 +2,14 @@ import { Environment } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MonitoredWorkload } from '../constructs/audit';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { addApiStack, ApiStack, resolveApiConfig } from './api-stack';
-import { AuditStack } from './audit-stack';
+import { addApiStacks, ApiStack, resolveApiConfig } from './api-stack';
+import { AuditStack, MonitoringStack, monitoringShards } from './audit-stack';
 import { platformStackName, workloadStackName } from './config/names';
 import { PlatformConfig } from './config/platform-config';
 import { GovernanceStack } from './governance-stack';
 import { addModelIntegrity, ModelIntegrity } from './integrity';
 import { PlatformStack } from './platform-stack';
-import { addWorkloadCompute, WorkloadCompute } from './workloads/compute';
+import { addWorkloadCompute, imageStacks, WorkloadCompute } from './workloads/compute';
 import { WorkloadStack } from './workload-stack';
 
 export interface Platform {
@@ -20,8 +20,12 @@ export interface Platform {
   readonly audit: AuditStack;
   /** Model signing and admission (in the platform stack): signing key, signer role, admission gate. */
   readonly integrity: ModelIntegrity;
-  /** The API front door: every model call enters through it (absent when no model is exposed). */
+  /** The API front door: every model call enters through it (absent when no model is exposed). The first of `apis`. */
   readonly api?: ApiStack;
+  /** Every API stack: `<platform>-api`, then one `<platform>-api-<n>` per further shard of routes (`apiShards`). */
+  readonly apis: readonly ApiStack[];
+  /** The monitoring stacks beyond the audit stack's first shard (`<platform>-monitoring-<n>`, n from 2). */
+  readonly monitoring: readonly MonitoringStack[];
   /** The deploy-time Guard hook; only in the production profile. */
   readonly governance?: GovernanceStack;
 }
@@ -66,19 +70,30 @@ export function buildPlatform(scope: Construct, config: PlatformConfig): Platfor
       addWorkloadCompute(stack, platform, workload, { logRetention: config.logRetentionDays as logs.RetentionDays }),
     );
   }
-  // The release role pushes each workload's image to exactly that workload's repository (all in the
-  // platform stack): no repository-name wildcard.
-  integrity.signer.grantPushTo(...[...computes.values()].flatMap((c) => (c.repository ? [c.repository] : [])));
+  // The release role pushes each workload's image to exactly that workload's repository while they all
+  // fit in the platform stack (no repository-name wildcard). Beyond, the repositories are spread over
+  // images stacks, and the role's policy names them by the platform's repository-name prefix, so its
+  // size (6,144 characters for a managed policy) does not grow with the workloads; each repository's
+  // own policy still admits the release role and only it as pusher.
+  if (imageStacks(platform).length === 0) {
+    integrity.signer.grantPushTo(...[...computes.values()].flatMap((c) => (c.repository ? [c.repository] : [])));
+  } else {
+    integrity.signer.grantPushToRepositories(platform.stackName.toLowerCase());
+  }
   // A workload that `invokes` a model reaches it only through the API (SigV4 on its route), never
   // with sagemaker:InvokeEndpoint: the API's route roles are the only callers of an endpoint.
-  const api = addApiStack(scope, config, { platform, workloads, computes }, resolveApiConfig(config.api));
+  const apis = addApiStacks(scope, config, { platform, workloads, computes }, resolveApiConfig(config.api));
+  const api = apis[0];
+  // Per-workload alarms and dashboards grow with the platform: the audit stack takes the first shard,
+  // monitoring stacks the others.
+  const [firstMonitored = [], ...moreMonitored] = monitoringShards(config, monitoredWorkloads(config, computes, apis));
   const audit = new AuditStack(scope, `${config.platformName}-audit`, {
     env,
     stackName: `${config.platformName}-audit`,
     config,
     platform,
     workloads,
-    monitoredWorkloads: monitoredWorkloads(config, computes, api),
+    monitoredWorkloads: firstMonitored,
     admissionRoleArnPatterns: integrity.admissionRoleArnPatterns,
     admissionDeadLetterQueue: integrity.gate.deadLetterQueue,
     description: 'Zero-trust AI platform: audit trail, security and operational alarms, threat detection',
@@ -92,8 +107,20 @@ export function buildPlatform(scope: Construct, config: PlatformConfig): Platfor
           description: 'Zero-trust AI platform: deploy-time CloudFormation Guard hook with the platform rules',
         })
       : undefined;
+  const monitoring = moreMonitored.map((shard, i) => {
+    const stackName = `${config.platformName}-monitoring-${i + 2}`;
+    return new MonitoringStack(scope, stackName, {
+      env,
+      stackName,
+      config,
+      audit,
+      monitoredWorkloads: shard,
+      shard: i + 2,
+      description: `Zero-trust AI platform: operational alarms and dashboard, workloads shard ${i + 2}`,
+    });
+  });
   platform.boundary.applyTo(scope);
-  return { platform, integrity, workloads, computes, audit, api, governance };
+  return { platform, integrity, workloads, computes, audit, api, apis, monitoring, governance };
 }
 
 /**
@@ -103,14 +130,27 @@ export function buildPlatform(scope: Construct, config: PlatformConfig): Platfor
 function monitoredWorkloads(
   config: PlatformConfig,
   computes: ReadonlyMap<string, WorkloadCompute>,
-  api: ApiStack | undefined,
+  apis: readonly ApiStack[],
 ): MonitoredWorkload[] {
-  const base: MonitoredWorkload[] =
-    api?.monitoredWorkloads(config, computes) ??
-    config.workloads.map((w) => {
-      const endpoint = computes.get(w.name)?.endpoint;
-      return { name: w.name, endpoint: endpoint ? { endpointName: endpoint.endpointName } : undefined };
-    });
+  let base: MonitoredWorkload[] = config.workloads.map((w) => {
+    const endpoint = computes.get(w.name)?.endpoint;
+    return { name: w.name, endpoint: endpoint ? { endpointName: endpoint.endpointName } : undefined };
+  });
+  if (apis.length === 1) {
+    base = apis[0].monitoredWorkloads(config, computes);
+  } else if (apis.length > 1) {
+    // Each workload's machine API from the shard that routes it; people-API entries from every shard.
+    const perShard = apis.map((a) => a.monitoredWorkloads(config, computes));
+    const byName = new Map<string, MonitoredWorkload>();
+    for (const entries of perShard) {
+      for (const m of entries) {
+        const seen = byName.get(m.name);
+        if (!seen || (!seen.api && m.api)) byName.set(m.name, m);
+      }
+    }
+    const people = [...byName.values()].filter((m) => !config.workloads.some((w) => w.name === m.name));
+    base = [...config.workloads.map((w) => byName.get(w.name)!), ...people];
+  }
   return base.map((m) => {
     const fleet = computes.get(m.name)?.fleet;
     return fleet ? { ...m, gpuFleet: { autoScalingGroupName: fleet.autoScalingGroup.autoScalingGroupName } } : m;

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, Environment, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -41,11 +41,15 @@ export class PlatformStack extends Stack {
   /** Model artifacts; each workload reads only `approved/<name>/`. */
   public readonly modelsBucket: EncryptedBucket;
 
+  /** The environment the platform deploys to (as given), for the stacks that shard its growing parts. */
+  public readonly deployEnv?: Environment;
+
   private readonly zoneCount: number;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.deployEnv = props.env;
     this.zoneCount = config.network.maxAzs;
 
     this.keys = new PlatformKeys(this, 'Keys', { aliasPrefix: config.platformName });

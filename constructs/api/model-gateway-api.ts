@@ -130,6 +130,12 @@ export interface ApiClient {
    *   can read it, so the client has no way to get it unless an administrator hands it over
    */
   readonly key?: IApiClientKey;
+  /**
+   * An API key the client already has (on another API of the platform): this API's usage plan meters
+   * that key instead of making a new one (a key may be in up to 10 usage plans). Not with `key`.
+   * @default - a new API key (from `key`, or generated)
+   */
+  readonly existingApiKey?: apigateway.IApiKey;
 }
 
 /** A custom domain in front of the API (TLS 1.2 minimum; the default execute-api endpoint is turned off). */
@@ -445,11 +451,13 @@ export class ModelGatewayApi extends Construct {
       // The value and the name of an API key are set at creation only: a new key version gets a new
       // name, so CloudFormation replaces the key (with the value regenerated in the secret).
       const version = client.key && client.key.keyVersion > 1 ? `-v${client.key.keyVersion}` : '';
-      const key = this.api.addApiKey(`ApiKey-${client.name}`, {
-        apiKeyName: `${this.restApiName}-${client.name}${version}`,
-        description: `API key of client ${client.name}`,
-        value: client.key?.apiKeyValue,
-      });
+      const key =
+        client.existingApiKey ??
+        this.api.addApiKey(`ApiKey-${client.name}`, {
+          apiKeyName: `${this.restApiName}-${client.name}${version}`,
+          description: `API key of client ${client.name}`,
+          value: client.key?.apiKeyValue,
+        });
       plan.addApiKey(key);
       plans.set(client.name, { plan, key });
     }
@@ -582,6 +590,12 @@ export class ModelGatewayApi extends Construct {
         );
       }
       clientNames.add(c.name);
+      if (c.key && c.existingApiKey) {
+        throw new PlatformValidationError(
+          this,
+          `clients[${i}]: give key (a new API key from a secret) or existingApiKey (a key of another API), not both`,
+        );
+      }
       validateThrottle(this, `clients[${i}].throttle`, c.throttle);
       validateQuota(this, `clients[${i}].quota`, c.quota);
     });

@@ -95,6 +95,11 @@ export interface OperationalMonitoringProps {
   readonly workloads: MonitoredWorkload[];
   /** Alarm thresholds. @default - the defaults of each field */
   readonly thresholds?: OperationalThresholds;
+  /**
+   * The dashboard's name, when the platform's workloads are watched by several of these (one per shard
+   * of workloads). @default `<platformName>-operations`
+   */
+  readonly dashboardName?: string;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -116,7 +121,7 @@ export class OperationalMonitoring extends Construct {
     super(scope, id);
     const t = this.thresholds(props.thresholds ?? {});
     this.validate(props);
-    this.dashboardName = `${props.platformName}-operations`;
+    this.dashboardName = props.dashboardName ?? `${props.platformName}-operations`;
 
     this.facade = new MonitoringFacade(this, 'Facade', {
       alarmFactoryDefaults: {
@@ -321,6 +326,12 @@ export class OperationalMonitoring extends Construct {
       throw new PlatformValidationError(
         this,
         `platformName must be 2-40 lower-case letters, digits and '-', starting with a letter, got '${props.platformName}'`,
+      );
+    }
+    if (props.dashboardName !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(props.dashboardName)) {
+      throw new PlatformValidationError(
+        this,
+        `dashboardName must be 1-255 letters, digits, '-' and '_', got '${props.dashboardName}'`,
       );
     }
     const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { Annotations, Aws } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -111,7 +111,28 @@ export function addWorkloadCompute(
 export { workloadRepositoryName } from '../config/names';
 
 /**
- * The image repository of a workload, in the platform stack (so it exists, and can be pushed to,
+ * Image repositories per stack: the platform stack holds the first this many, and each further
+ * `<platform>-images-<n>` stack as many. A repository is one resource, and each one a workload stack
+ * references is two outputs of its stack (CloudFormation allows 200 outputs and 500 resources a stack,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), so the
+ * platform stack's share stays bounded whatever the number of workloads.
+ */
+export const IMAGE_REPOSITORIES_PER_STACK = 50;
+
+/** Where a platform's image repositories are made: the scope of each shard, filled in order. */
+const imageShards = new WeakMap<PlatformStack, { scopes: Construct[]; count: number }>();
+
+/**
+ * The stacks holding image repositories besides the platform stack (`<platform>-images-<n>`, n from 2),
+ * in order.
+ */
+export function imageStacks(platform: PlatformStack): Stack[] {
+  return (imageShards.get(platform)?.scopes ?? []).slice(1).map((s) => Stack.of(s));
+}
+
+/**
+ * The image repository of a workload, in the platform stack or, beyond its first
+ * `IMAGE_REPOSITORIES_PER_STACK`, in an images stack (either way it exists, and can be pushed to,
  * before the workload stack deploys), named `workloadRepositoryName(<platform stack>, <workload>)`.
  * Created on first use; the platform's release role (`releaseRoleName(platformName)`) may push to it.
  */
@@ -120,11 +141,32 @@ export function imageRepositoryFor(
   workloadName: string,
   platformName: string,
 ): ModelImageRepository {
-  const images =
-    (platform.node.tryFindChild('WorkloadImages') as Construct | undefined) ??
-    new Construct(platform, 'WorkloadImages');
-  const existing = images.node.tryFindChild(workloadName) as ModelImageRepository | undefined;
-  if (existing) return existing;
+  const shards = imageShards.get(platform) ?? { scopes: [], count: 0 };
+  imageShards.set(platform, shards);
+  for (const scope of shards.scopes) {
+    const existing = scope.node.tryFindChild(workloadName) as ModelImageRepository | undefined;
+    if (existing) return existing;
+  }
+  const index = Math.floor(shards.count / IMAGE_REPOSITORIES_PER_STACK);
+  if (!shards.scopes[index]) {
+    if (index === 0) {
+      shards.scopes.push(
+        (platform.node.tryFindChild('WorkloadImages') as Construct | undefined) ??
+          new Construct(platform, 'WorkloadImages'),
+      );
+    } else {
+      const stackName = `${platformName}-images-${index + 1}`;
+      const stack = new Stack(platform.node.scope!, stackName, {
+        env: platform.deployEnv,
+        stackName,
+        description: `Zero-trust AI platform: workload image repositories, shard ${index + 1}`,
+      });
+      stack.addDependency(platform, 'models key');
+      shards.scopes.push(new Construct(stack, 'WorkloadImages'));
+    }
+  }
+  const images = shards.scopes[index];
+  shards.count += 1;
   const repository = new ModelImageRepository(images, workloadName, {
     encryptionKey: platform.keys.models.key,
     repositoryName: workloadRepositoryName(platform.stackName, workloadName),

@@ -1863,9 +1863,13 @@ export function deployOrder(assembly: CloudAssembly): { ok: boolean; order: stri
 export function phaseOf(platformName: string, stackName: string): (typeof DEPLOY_PHASES)[number] | undefined {
   if (stackName === `${platformName}-platform`) return 'platform';
   if (stackName.startsWith(`${platformName}-workload-`)) return 'workloads';
-  if (stackName === `${platformName}-api`) return 'api';
-  // The governance stack (production: the deploy-time Guard hook) depends on the platform stack; it goes last.
+  // Further API shards (`<platform>-api-<n>`, lib/api-stack.ts apiShards) deploy with the first.
+  const rest = stackName.startsWith(platformName) ? stackName.slice(platformName.length) : undefined;
+  if (rest === '-api' || /^-api-[0-9]+$/.test(rest ?? '')) return 'api';
+  // The governance stack (production: the deploy-time Guard hook) depends on the platform stack; it goes last,
+  // with the monitoring shards (`<platform>-monitoring-<n>`), which use the audit stack's alarm topic.
   if (stackName === `${platformName}-audit` || stackName === `${platformName}-governance`) return 'audit';
+  if (/^-monitoring-[0-9]+$/.test(rest ?? '')) return 'audit';
   return undefined;
 }
 
