@@ -9,4 +9,5 @@ export * from './inference';
 export * from './api';
 export * from './integrity';
 export * from './governance';
+export * from './genai';
 export * from './private/validation';

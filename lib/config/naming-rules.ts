@@ -139,6 +139,34 @@ export const MONITORED_WORKLOAD: NamingRule = {
     WORKLOAD_NAME_PATTERN.test(n) ? undefined : "monitored names are lower-case letters, digits and '-'",
 };
 
+/**
+ * OpenSearch Serverless policy names (a retrieving workload's data-access policy on the vector
+ * collection): 3-32, `^[a-z][a-z0-9-]{2,31}$` (CreateAccessPolicy, `name`).
+ */
+export const OPENSEARCH_SERVERLESS_POLICY: NamingRule = {
+  names: 'the vector store data-access policy names',
+  maxLength: 32,
+  problem: (n) =>
+    /^[a-z][a-z0-9-]{2,31}$/.test(n)
+      ? undefined
+      : "OpenSearch Serverless policy names are lower-case letters, digits and '-'",
+};
+
+/** The vector store's collection name: `<platformName>-rag` (at most 24 characters). */
+export function vectorCollectionName(platformName: string): string {
+  return `${platformName}-rag`;
+}
+
+/** A retrieving workload's data-access policy name: `<collection>-<workload>` (at most 32 characters). */
+export function vectorAccessPolicyName(platformName: string, workloadName: string): string {
+  return `${vectorCollectionName(platformName)}-${workloadName}`;
+}
+
+/** A workload's knowledge base role name, known before it exists (the data bucket's exemption names it). */
+export function knowledgeBaseRoleName(platformName: string, workloadName: string): string {
+  return `${platformName}-${workloadName}-kb`;
+}
+
 /** A name the platform builds, and the rule it must follow. */
 export interface GeneratedName {
   readonly rule: NamingRule;
@@ -193,6 +221,10 @@ export interface NamedWorkload {
   readonly people: boolean;
   /** An API client (it gets a secret). */
   readonly apiClient?: boolean;
+  /** A genai workload with `genai.retrieval` (a data-access policy on the vector store). */
+  readonly retrieval?: boolean;
+  /** With `genai.retrieval.knowledgeBase` (a knowledge base role named by the platform). */
+  readonly knowledgeBase?: boolean;
 }
 
 /** Every name the platform builds from a workload's name (and `platformName`). */
@@ -208,6 +240,10 @@ export function workloadGeneratedNames(platformName: string, w: NamedWorkload): 
       : []),
     ...(w.people ? [{ rule: MONITORED_WORKLOAD, name: peopleMonitoredWorkloadName(w.name) }] : []),
     ...(w.apiClient ? [{ rule: SECRET, name: apiClientSecretName(platformName, w.name) }] : []),
+    ...(w.retrieval
+      ? [{ rule: OPENSEARCH_SERVERLESS_POLICY, name: vectorAccessPolicyName(platformName, w.name) }]
+      : []),
+    ...(w.knowledgeBase ? [{ rule: IAM_ROLE, name: knowledgeBaseRoleName(platformName, w.name) }] : []),
   ];
 }
 

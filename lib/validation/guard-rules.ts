@@ -19,6 +19,8 @@ export const GUARD_RULE_FILES: readonly string[] = [
   'encryption.guard',
   'governance.guard',
   'threat-monitoring.guard',
+  // OpenSearch Serverless (retrieval's vector store): no public collection; customer-key encryption.
+  'vector-store.guard',
 ];
 
 /**
