@@ -60,9 +60,12 @@ export interface PipelineBoundaryProps {
  */
 export class PipelineBoundary extends Construct {
   public readonly policy: iam.ManagedPolicy;
+  /** The boundary's policy name (what `cdk bootstrap`'s execution policy requires on every role). */
+  public readonly boundaryName: string;
 
   constructor(scope: Construct, id: string, props: PipelineBoundaryProps) {
     super(scope, id);
+    this.boundaryName = props.boundaryName;
     this.policy = new iam.ManagedPolicy(this, 'Resource', {
       managedPolicyName: props.boundaryName,
       description: 'Zero-trust AI platform: permissions boundary of every delivery pipeline role',
@@ -113,7 +116,7 @@ export class PipelineBoundary extends Construct {
 }
 
 /** The connection's ARN under both service names (CodeStar Connections was renamed CodeConnections). */
-function connectionArnForms(arn: string): string[] {
+export function connectionArnForms(arn: string): string[] {
   const other = arn.includes(':codeconnections:')
     ? arn.replace(':codeconnections:', ':codestar-connections:')
     : arn.replace(':codestar-connections:', ':codeconnections:');

@@ -28,9 +28,12 @@ async function referenceExpansion(pattern: string): Promise<string[]> {
 }
 
 describe('the action wildcard expansions of the delivery pipeline', () => {
-  test.each(Object.keys(ACTION_WILDCARD_EXPANSIONS))('%s matches the Service Authorization Reference', async (pattern) => {
-    expect([...ACTION_WILDCARD_EXPANSIONS[pattern]].sort()).toEqual(await referenceExpansion(pattern));
-  });
+  test.each(Object.keys(ACTION_WILDCARD_EXPANSIONS))(
+    '%s matches the Service Authorization Reference',
+    async (pattern) => {
+      expect([...ACTION_WILDCARD_EXPANSIONS[pattern]].sort()).toEqual(await referenceExpansion(pattern));
+    },
+  );
 
   test('every expanded action exists', async () => {
     for (const action of [...ARTIFACT_BUCKET_ACTIONS, ...ARTIFACT_KEY_ACTIONS]) {

@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
+import { PlatformValidationError } from '../../../constructs/private/validation';
 import { CODEBUILD_REPORT_ACTIONS, expandActions } from './pipeline-perms';
 
 /** A resource wildcard CDK Pipelines writes that no narrower ARN can replace, with why. */
@@ -33,9 +34,12 @@ type StatementJson = {
  *   `AWS::IAM::ManagedPolicy` at the same place in the tree, so every dependency on the grants holds;
  * - no action wildcards: CDK's `s3:GetObject*`-style lists become the exact actions
  *   (`./pipeline-perms.ts`), and CodeBuild's test-report grants, which no step uses, are dropped;
- * - the trust of an AWS service (CodePipeline, CodeBuild) only for this account (`aws:SourceAccount`,
- *   cross-service confused-deputy protection); a statement trusting a service and an account is split
- *   so the account principal, which sends no `aws:SourceAccount`, still can assume the role;
+ * - the trust of an AWS service narrowed to this account (`aws:SourceAccount`, cross-service
+ *   confused-deputy protection) where the service documents that it sends the key, and left as CDK
+ *   wrote it where it does not (a condition on a key the service never sends denies the service, and
+ *   the pipeline could not start): see {@link SERVICE_TRUST_CONTEXT}. A statement trusting a service
+ *   and an account is split so the account principal, which sends no `aws:SourceAccount`, still can
+ *   assume the role;
  * - the remaining resource wildcards acknowledged only when they are one of `inherent`.
  *
  * Call it after `CodePipeline.buildPipeline()`: the roles and their grants exist then.
@@ -135,18 +139,88 @@ function requireSourceAccount(stack: Stack, role: iam.Role): void {
     'AssumeRolePolicyDocument',
     Lazy.any({ produce: () => trustForThisAccount(stack.resolve(trust) as PolicyJson, stack.account) }) as IResolvable,
   );
+  // The Guard rule ZTAI_ACCESS_TRUST_SOURCE_ACCOUNT wants aws:SourceAccount on every service trust;
+  // on a service that does not document sending it, the condition would deny the service its role.
+  const silent = servicesOf(stack.resolve(trust) as PolicyJson).filter(
+    (service) => SERVICE_TRUST_CONTEXT[service]?.sendsSourceAccount === false,
+  );
+  if (silent.length > 0) {
+    Validations.of(cfn).acknowledge({
+      id: 'CloudFormation-Validate::ZTAI_ACCESS_TRUST_SOURCE_ACCOUNT',
+      reason:
+        `${silent.join(', ')} does not document sending aws:SourceAccount when it assumes its service role ` +
+        `(${silent.map((service) => SERVICE_TRUST_CONTEXT[service].documentation).join(', ')}), and a condition ` +
+        'on a key that is never sent would deny the service its own role. The role is this account’s: only a ' +
+        'resource created here, by a principal allowed iam:PassRole on it, can use it.',
+    });
+  }
 }
 
-/** The trust policy with `aws:SourceAccount` on every statement that trusts an AWS service. */
+/** The service principals an allow statement of the trust policy names. */
+function servicesOf(document: PolicyJson): string[] {
+  return (document.Statement ?? [])
+    .filter((s) => s.Effect === 'Allow' && s.Principal?.Service !== undefined)
+    .flatMap((s) => [s.Principal!.Service].flat() as string[]);
+}
+
+/**
+ * What each AWS service that assumes a pipeline role documents it sends with `sts:AssumeRole`, and
+ * where it says so. A service that is not listed fails the synth: its trust needs a decision, not a
+ * guess.
+ *
+ * - CodeBuild: "Allow CodeBuild to interact with other AWS services" shows the service role's trust
+ *   narrowed with `aws:SourceAccount` (the project's owner) and `aws:SourceArn` (the project's ARN):
+ *   https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html.
+ *   Only `aws:SourceAccount` is used here: the project's ARN would make every role depend on its
+ *   project, which depends on the role (a cycle); the account is the pipeline's own tooling account.
+ * - CodePipeline: neither "Manage the CodePipeline service role"
+ *   (https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html) nor "How AWS
+ *   CodePipeline works with IAM"
+ *   (https://docs.aws.amazon.com/codepipeline/latest/userguide/security_iam_service-with-iam.html)
+ *   documents a confused-deputy condition on the service role's trust, so no key is required: a
+ *   condition on a key CodePipeline does not send would deny CodePipeline its own role. The role is
+ *   still this account's: only a pipeline created here (by a principal allowed `iam:PassRole` on it)
+ *   can use it.
+ */
+export const SERVICE_TRUST_CONTEXT: Readonly<
+  Record<string, { readonly sendsSourceAccount: boolean; readonly documentation: string }>
+> = {
+  'codebuild.amazonaws.com': {
+    sendsSourceAccount: true,
+    documentation: 'https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html',
+  },
+  'codepipeline.amazonaws.com': {
+    sendsSourceAccount: false,
+    documentation: 'https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html',
+  },
+};
+
+/**
+ * The trust policy with `aws:SourceAccount` on every statement that trusts an AWS service that sends
+ * it ({@link SERVICE_TRUST_CONTEXT}); other service statements unchanged. Throws on a service the
+ * table does not know.
+ */
 export function trustForThisAccount(document: PolicyJson, account: string): PolicyJson {
   const statements = (document.Statement ?? []).flatMap((s): StatementJson[] => {
     if (s.Effect !== 'Allow' || !s.Principal || s.Principal.Service === undefined) return [s];
     const { Service, ...others } = s.Principal;
-    const service: StatementJson = {
-      ...s,
-      Principal: { Service },
-      Condition: { ...s.Condition, StringEquals: { ...s.Condition?.StringEquals, 'aws:SourceAccount': account } },
-    };
+    const services = [Service].flat() as string[];
+    const unknown = services.filter((name) => typeof name !== 'string' || !(name in SERVICE_TRUST_CONTEXT));
+    if (unknown.length > 0) {
+      throw new PlatformValidationError(
+        undefined,
+        `pipeline role trust: service principal ${JSON.stringify(unknown)} is not in SERVICE_TRUST_CONTEXT ` +
+          `(allowed: ${Object.keys(SERVICE_TRUST_CONTEXT).join(', ')}); say whether it sends aws:SourceAccount`,
+      );
+    }
+    const sends = services.every((name) => SERVICE_TRUST_CONTEXT[name].sendsSourceAccount);
+    const service: StatementJson = sends
+      ? {
+          ...s,
+          Principal: { Service },
+          Condition: { ...s.Condition, StringEquals: { ...s.Condition?.StringEquals, 'aws:SourceAccount': account } },
+        }
+      : { ...s, Principal: { Service } };
     return Object.keys(others).length > 0 ? [service, { ...s, Principal: others }] : [service];
   });
   return { ...document, Statement: statements };
