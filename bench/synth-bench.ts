@@ -1,35 +1,45 @@
 /**
- * The scale benchmark: the reference platform with 1, 10 and 50 generated workloads, each built
+ * The scale benchmark: the reference platform with 1, 10, 100 and 300 generated workloads
+ * (bench/generated-config.ts), each built
  * the way `npx cdk synth` builds it (the config validator, `buildPlatform`, every validation
  * plugin, the feature flags of cdk.json) in a fresh App writing to a temporary directory.
  *
- * Prints, for each size: build and synth time, the stack count, the largest stack's resource count
- * and template size against CloudFormation's limits (500 resources, 1 MB template), and the shared
- * quotas that grow with the number of workloads. Run by bench/bench.ts (`npm run bench`); a stack
- * over a CloudFormation limit makes it fail.
+ * Prints, for each size: build and synth time, the marginal time per workload (target at most 50 ms),
+ * the stack count, the largest stack's resource count and template size against the platform's budget
+ * (400 resources, 800 KB) and CloudFormation's limits (500 resources, 1 MB template), and the headroom
+ * of the quotas a synth does not show (security-group rules, bucket-policy size, stack outputs, API
+ * resources, dashboard widgets; SageMaker's, which vary by account, as what the platform needs). Run by
+ * bench/bench.ts (`npm run bench`); a stack over a limit or the budget, or a quota exceeded, makes it fail.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { App } from 'aws-cdk-lib';
-import { PlatformConfig, WorkloadConfig } from '../lib/config/platform-config';
+import { PlatformConfig } from '../lib/config/platform-config';
+import { QUOTAS, quotaNotes } from '../lib/config/quotas';
 import { validatePlatformConfig } from '../lib/config/validate-config';
 import { buildPlatform } from '../lib/platform-app';
 import { registerValidations } from '../lib/validation/register-validations';
-import { PLACEHOLDER_IMAGE_DIGEST } from '../lib/workloads/compute';
+import { generatedConfig } from './generated-config';
 
 /** CloudFormation: resources in one stack. */
-const MAX_RESOURCES = 500;
+const MAX_RESOURCES = QUOTAS.stackResources.value;
 /** CloudFormation: template body uploaded through S3 (what `cdk deploy` does for large templates). */
 const MAX_TEMPLATE_BYTES = 1024 * 1024;
 /** CloudFormation: outputs in one stack (the platform stack's exports live here). */
-const MAX_OUTPUTS = 200;
-/** EC2 default quota: inbound rules per security group (every workload adds one to the endpoints group). */
-const SG_INBOUND_RULES_QUOTA = 60;
-
-const REALTIME_TYPES = ['ml.g5.xlarge', 'ml.g6.2xlarge', 'ml.inf2.xlarge'];
-const BATCH_TYPES = ['g5.2xlarge', 'g6e.12xlarge', 'p4d.24xlarge', 'trn1.32xlarge'];
+const MAX_OUTPUTS = QUOTAS.stackOutputs.value;
+/** The platform's own budget for every stack (issue #13): headroom under CloudFormation's limits. */
+const BUDGET_RESOURCES = 400;
+const BUDGET_TEMPLATE_BYTES = 800 * 1024;
+/** EC2 default quota: inbound rules per security group. */
+const SG_INBOUND_RULES_QUOTA = QUOTAS.securityGroupInboundRules.value;
+/** S3: a bucket policy holds at most 20 KB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html). */
+const BUCKET_POLICY_BYTES = 20 * 1024;
+/** CloudWatch: widgets a dashboard (constructs/audit/operational-monitoring.ts MAX_DASHBOARD_WIDGETS). */
+const DASHBOARD_WIDGETS = 500;
+/** The marginal synth time a workload adds (issue #13). */
+const MARGINAL_MS_TARGET = 50;
 
 interface StackSize {
   readonly stack: string;
@@ -46,37 +56,15 @@ interface Measurement {
   readonly stacks: StackSize[];
   /** Most inbound rules any one security group receives across all stacks. */
   readonly maxIngressRules: number;
+  /** The largest bucket policy, bytes of JSON. */
+  readonly maxBucketPolicyBytes: number;
+  /** Most resources (API Gateway resources, the root included) of one REST API. */
+  readonly maxApiResources: number;
+  /** Most widgets on one dashboard. */
+  readonly maxDashboardWidgets: number;
   readonly violations: number;
   /** Validation plugins that wrote a report (a plugin with nothing to say may write none). */
   readonly pluginReports: number;
-}
-
-/**
- * `count` workloads, a third of each kind, in the order model, batch job, agent; each agent
- * invokes the most recent model (so the first workload is always a model).
- */
-function generateWorkloads(count: number): WorkloadConfig[] {
-  const workloads: WorkloadConfig[] = [];
-  let lastModel = '';
-  for (let i = 0; i < count; i++) {
-    const n = String(i + 1).padStart(2, '0');
-    if (i % 3 === 0) {
-      lastModel = `model-${n}`;
-      const instanceType = REALTIME_TYPES[(i / 3) % REALTIME_TYPES.length];
-      workloads.push({
-        name: lastModel,
-        kind: 'realtime-inference',
-        instanceType,
-        compute: { imageDigest: PLACEHOLDER_IMAGE_DIGEST, model: { name: 'model', version: '1' } },
-      });
-    } else if (i % 3 === 1) {
-      const instanceType = BATCH_TYPES[Math.floor(i / 3) % BATCH_TYPES.length];
-      workloads.push({ name: `train-${n}`, kind: 'batch', instanceType });
-    } else {
-      workloads.push({ name: `agent-${n}`, kind: 'agent', invokes: [lastModel] });
-    }
-  }
-  return workloads;
 }
 
 /** The context and version reporting `cdk synth` would give the app, from cdk.json. */
@@ -87,7 +75,9 @@ function cdkJson(): { context: Record<string, unknown>; analyticsReporting: bool
 
 function measure(count: number): Measurement {
   // Through the validator, as a config file would go: the generated config must be a valid one.
-  const config = validatePlatformConfig({ workloads: generateWorkloads(count) }, `generated (${count} workloads)`);
+  const config = validatePlatformConfig(generatedConfig(count), `generated (${count} workloads)`, {
+    referenceWorkloads: false,
+  });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `ztai-bench-${count}-`));
   try {
     const t0 = performance.now();
@@ -100,6 +90,9 @@ function measure(count: number): Measurement {
 
     const stacks: StackSize[] = [];
     const ingressRules = new Map<string, number>();
+    const apiResources = new Map<string, number>();
+    let maxBucketPolicyBytes = 0;
+    let maxDashboardWidgets = 0;
     for (const stack of assembly.stacks) {
       const template = stack.template as {
         Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -113,9 +106,20 @@ function measure(count: number): Measurement {
         outputs: Object.keys(template.Outputs ?? {}).length,
       });
       for (const r of resources) {
-        if (r.Type !== 'AWS::EC2::SecurityGroupIngress') continue;
-        const group = JSON.stringify(r.Properties?.GroupId);
-        ingressRules.set(group, (ingressRules.get(group) ?? 0) + 1);
+        if (r.Type === 'AWS::EC2::SecurityGroupIngress') {
+          const group = JSON.stringify(r.Properties?.GroupId);
+          ingressRules.set(group, (ingressRules.get(group) ?? 0) + 1);
+        } else if (r.Type === 'AWS::EC2::SecurityGroup') {
+          const inline = (r.Properties?.SecurityGroupIngress as unknown[] | undefined)?.length ?? 0;
+          if (inline > 0) ingressRules.set(`${stack.stackName}/${JSON.stringify(r.Properties)}`, inline);
+        } else if (r.Type === 'AWS::S3::BucketPolicy') {
+          maxBucketPolicyBytes = Math.max(maxBucketPolicyBytes, JSON.stringify(r.Properties?.PolicyDocument).length);
+        } else if (r.Type === 'AWS::ApiGateway::Resource') {
+          const api = `${stack.stackName}/${JSON.stringify(r.Properties?.RestApiId)}`;
+          apiResources.set(api, (apiResources.get(api) ?? 0) + 1);
+        } else if (r.Type === 'AWS::CloudWatch::Dashboard') {
+          maxDashboardWidgets = Math.max(maxDashboardWidgets, dashboardWidgets(r.Properties?.DashboardBody));
+        }
       }
     }
     const reportFile = path.join(outdir, 'validation-report.json');
@@ -129,12 +133,27 @@ function measure(count: number): Measurement {
       synthSeconds: (t2 - t1) / 1000,
       stacks,
       maxIngressRules: Math.max(0, ...ingressRules.values()),
+      maxBucketPolicyBytes,
+      // The root resource is not in the template: one more.
+      maxApiResources: apiResources.size > 0 ? 1 + Math.max(...apiResources.values()) : 0,
+      maxDashboardWidgets,
       violations: report.pluginReports.reduce((sum, p) => sum + p.violations.length, 0),
       pluginReports: report.pluginReports.length,
     };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** The widgets of a rendered dashboard body (a string, or an `Fn::Join` whose tokens sit inside JSON strings). */
+function dashboardWidgets(body: unknown): number {
+  const text =
+    typeof body === 'string'
+      ? body
+      : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? [])
+          .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+          .join('');
+  return (JSON.parse(text) as { widgets?: unknown[] }).widgets?.length ?? 0;
 }
 
 /** The stack with more resources, or with the larger template when they have as many. */
@@ -213,6 +232,19 @@ export function scaleBench(sizes: number[], cold: boolean): boolean {
   });
   console.log(`\n${table([header, ...rows])}\n`);
 
+  const total = (m: Measurement): number => m.buildSeconds + m.synthSeconds;
+  if (results.length > 1) {
+    console.log(`Marginal time per workload (build + synth + validate), target ≤ ${MARGINAL_MS_TARGET} ms:`);
+    for (let i = 1; i < results.length; i++) {
+      const [a, b] = [results[i - 1], results[i]];
+      const ms = ((total(b) - total(a)) * 1000) / (b.workloads - a.workloads);
+      console.log(
+        `  ${a.workloads} → ${b.workloads} workloads: ${ms.toFixed(0)} ms   ${ms <= MARGINAL_MS_TARGET ? 'met' : 'NOT MET'}`,
+      );
+    }
+    console.log('');
+  }
+
   console.log('Platform stack and largest workload stack:');
   for (const m of results) {
     const platformStack = `${m.config.platformName}-platform`;
@@ -223,30 +255,68 @@ export function scaleBench(sizes: number[], cold: boolean): boolean {
         `${largest.stack} ${largest.resources} resources, ${kb(largest.bytes)} KB`,
     );
   }
-  console.log('\nShared quotas that grow with the number of workloads:');
-  for (const m of results) {
+  console.log('\nQuota headroom (used of the quota; lib/config/quotas.ts):');
+  const quotaRows = results.map((m) => {
     const outputs = Math.max(...m.stacks.map((s) => s.outputs));
-    console.log(
-      `  ${m.workloads} workloads: most stack outputs ${outputs} of ${MAX_OUTPUTS}; ` +
-        `most inbound rules on one security group ${m.maxIngressRules} of ${SG_INBOUND_RULES_QUOTA} (EC2 default quota, adjustable)`,
-    );
-  }
+    return [
+      String(m.workloads),
+      `${m.maxIngressRules} of ${SG_INBOUND_RULES_QUOTA}`,
+      `${kb(m.maxBucketPolicyBytes)} of ${kb(BUCKET_POLICY_BYTES)} KB`,
+      `${outputs} of ${MAX_OUTPUTS}`,
+      `${m.maxApiResources} of ${QUOTAS.apiGatewayResourcesPerApi.value}`,
+      `${m.maxDashboardWidgets} of ${DASHBOARD_WIDGETS}`,
+      String(m.config.workloads.filter((w) => w.kind === 'realtime-inference').length),
+    ];
+  });
+  console.log(
+    table([
+      [
+        'workloads',
+        'SG inbound rules (one group)',
+        'bucket policy',
+        'stack outputs',
+        'API resources (one API)',
+        'dashboard widgets',
+        'SageMaker endpoints needed',
+      ],
+      ...quotaRows,
+    ]),
+  );
+  const last = results[results.length - 1];
+  for (const note of quotaNotes(last.config)) console.log(`  ${last.workloads} workloads: ${note}`);
   console.log('\nAddress space (default network):');
   for (const m of results) console.log(`  ${addressSpace(m)}`);
 
-  const over = results.flatMap((m) =>
-    m.stacks
-      .filter((s) => s.resources > MAX_RESOURCES || s.bytes > MAX_TEMPLATE_BYTES || s.outputs > MAX_OUTPUTS)
+  const over = results.flatMap((m) => [
+    ...m.stacks
+      .filter((s) => s.resources > BUDGET_RESOURCES || s.bytes > BUDGET_TEMPLATE_BYTES || s.outputs > MAX_OUTPUTS)
       .map(
         (s) =>
           `${m.workloads} workloads: ${s.stack} has ${s.resources} resources, ${kb(s.bytes)} KB, ${s.outputs} outputs`,
       ),
-  );
+    ...(m.maxIngressRules > SG_INBOUND_RULES_QUOTA
+      ? [`${m.workloads} workloads: ${m.maxIngressRules} inbound rules on one security group`]
+      : []),
+    ...(m.maxBucketPolicyBytes > BUCKET_POLICY_BYTES
+      ? [`${m.workloads} workloads: a bucket policy of ${kb(m.maxBucketPolicyBytes)} KB`]
+      : []),
+    ...(m.maxApiResources > QUOTAS.apiGatewayResourcesPerApi.value
+      ? [`${m.workloads} workloads: an API of ${m.maxApiResources} resources`]
+      : []),
+    ...(m.maxDashboardWidgets > DASHBOARD_WIDGETS
+      ? [`${m.workloads} workloads: a dashboard of ${m.maxDashboardWidgets} widgets`]
+      : []),
+    ...(m.violations > 0 ? [`${m.workloads} workloads: ${m.violations} open findings`] : []),
+  ]);
   if (over.length > 0) {
-    console.error(`\nOver a CloudFormation limit (${MAX_RESOURCES} resources, 1 MB, ${MAX_OUTPUTS} outputs):`);
+    console.error(
+      `\nOver the budget (${BUDGET_RESOURCES} resources, ${kb(BUDGET_TEMPLATE_BYTES)} KB, ${MAX_OUTPUTS} outputs a stack), a quota, or with findings:`,
+    );
     for (const o of over) console.error(`  ${o}`);
     return false;
   }
-  console.log(`\nEvery stack is within CloudFormation's limits (${MAX_RESOURCES} resources, 1 MB template).`);
+  console.log(
+    `\nEvery stack is within the budget (${BUDGET_RESOURCES} resources, ${kb(BUDGET_TEMPLATE_BYTES)} KB) and every quota above, with no open finding.`,
+  );
   return true;
 }

@@ -24,6 +24,7 @@ import {
   workloadRoleName,
 } from './config/names';
 import { ApiConfig, PlatformConfig } from './config/platform-config';
+import { API_SHARD_BUDGET, ApiShardBudget } from './config/quotas';
 import { DEFAULT_API_CONFIG } from './config/validate-config';
 import { PlatformValidationError } from '../constructs/private/validation';
 import type { PlatformStack } from './platform-stack';
@@ -283,32 +284,9 @@ export function addApiStack(
   return addApiStacks(scope, config, built, api)[0];
 }
 
-/**
- * The budgets one API stack is packed to (`apiShards`). CloudFormation allows 500 resources a stack
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), API
- * Gateway 8,192 characters of resource policy and 300 resources per REST API
- * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html).
- * The platform keeps every stack under 400 resources for headroom.
- */
-export const API_SHARD_BUDGET = {
-  /** Resources of one API stack. */
-  stackResources: 400,
-  /** What one API stack has whatever its routes: two APIs, stages, deployments, WAF, logs, user pool, client keys. */
-  fixedResources: 60,
-  /** Per exposed workload: two routes (machine and people), each a role, a policy, a model, a method and two API resources. */
-  resourcesPerWorkload: 12,
-  /** Characters of an API's resource policy (quota, adjustable). */
-  resourcePolicyChars: 8192,
-  /** The statements every machine API's policy has whatever its routes (the VPC endpoint deny), with margin. */
-  fixedPolicyChars: 700,
-  /**
-   * Per machine route: its allow and deny statements as API Gateway stores them (the resource expanded to
-   * the full execute-api ARN), without the callers' ARNs.
-   */
-  policyCharsPerRoute: 560,
-  /** Per caller of a route: its role ARN twice (allow principal, deny condition), quoted, 12-digit account. */
-  policyCharsPerCallerArn: 2 * 4,
-} as const;
+// The budgets an API stack is packed to live with the quotas (lib/config/quotas.ts), which the config validator checks.
+export { API_SHARD_BUDGET } from './config/quotas';
+export type { ApiShardBudget } from './config/quotas';
 
 /**
  * The exposed workloads split into API stacks, in config order: each stack takes workloads while its
@@ -316,8 +294,12 @@ export const API_SHARD_BUDGET = {
  * within `resourcePolicyChars` (counting each route's callers' role ARNs). Appending workloads never
  * moves a route to another API; removing or reordering exposed workloads may.
  */
-export function apiShards(config: PlatformConfig, api: ApiConfig = DEFAULT_API_CONFIG): string[][] {
-  const b = API_SHARD_BUDGET;
+export function apiShards(
+  config: PlatformConfig,
+  api: ApiConfig = DEFAULT_API_CONFIG,
+  budget: ApiShardBudget = API_SHARD_BUDGET,
+): string[][] {
+  const b = budget;
   const callersOf = (name: string) => config.workloads.filter((w) => w.invokes?.includes(name));
   const routed = exposedWorkloads(config, api).filter((n) => api.people || callersOf(n).length > 0);
   const policyChars = (name: string) => {
@@ -372,6 +354,7 @@ export function addApiStacks(
   config: PlatformConfig,
   built: BuiltWorkloads,
   api: ApiConfig = DEFAULT_API_CONFIG,
+  budget: ApiShardBudget = API_SHARD_BUDGET,
 ): ApiStack[] {
   // Every model call enters through the API: the boundary of every platform role denies endpoint
   // invocation to all but the route roles, whether or not this app has an API stack.
@@ -380,7 +363,7 @@ export function addApiStacks(
   );
   const env = config.env ? { account: config.env.account, region: config.env.region } : undefined;
   const stacks: ApiStack[] = [];
-  apiShards(config, api).forEach((routedWorkloads, i) => {
+  apiShards(config, api, budget).forEach((routedWorkloads, i) => {
     const stackName = i === 0 ? `${config.platformName}-api` : `${config.platformName}-api-${i + 1}`;
     stacks.push(
       new ApiStack(scope, stackName, {

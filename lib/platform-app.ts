@@ -1,4 +1,4 @@
-import { Environment } from 'aws-cdk-lib';
+import { Annotations, Environment } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MonitoredWorkload } from '../constructs/audit';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,10 +6,11 @@ import { addApiStacks, ApiStack, resolveApiConfig } from './api-stack';
 import { AuditStack, MonitoringStack, monitoringShards } from './audit-stack';
 import { platformStackName, workloadStackName } from './config/names';
 import { PlatformConfig } from './config/platform-config';
+import { quotaNotes, quotaWarnings, ScaleBudgets } from './config/quotas';
 import { GovernanceStack } from './governance-stack';
 import { addModelIntegrity, ModelIntegrity } from './integrity';
 import { PlatformStack } from './platform-stack';
-import { addWorkloadCompute, imageStacks, WorkloadCompute } from './workloads/compute';
+import { addWorkloadCompute, imageStacks, setImageRepositoriesPerStack, WorkloadCompute } from './workloads/compute';
 import { WorkloadStack } from './workload-stack';
 
 export interface Platform {
@@ -35,9 +36,10 @@ export interface Platform {
  * workload, and the audit stack, in `scope`: the App, or a `Stage` (one per environment of a
  * delivery pipeline). Every role under `scope` is put under the platform's permissions boundary;
  * the boundary is applied to `scope` itself because Aspects do not cross a Stage's boundary, so an
- * Aspect on the App would leave every role inside a Stage unbounded.
+ * Aspect on the App would leave every role inside a Stage unbounded. `budgets` lowers the sizes the
+ * growing parts are sharded at (API stacks, monitoring stacks, image repositories), for tests.
  */
-export function buildPlatform(scope: Construct, config: PlatformConfig): Platform {
+export function buildPlatform(scope: Construct, config: PlatformConfig, budgets: ScaleBudgets = {}): Platform {
   const env: Environment | undefined = config.env
     ? { account: config.env.account, region: config.env.region }
     : undefined;
@@ -51,6 +53,9 @@ export function buildPlatform(scope: Construct, config: PlatformConfig): Platfor
     description: 'Zero-trust AI platform: network, keys, shared buckets and permissions boundary',
   });
   const integrity = addModelIntegrity(platform, config, config.modelIntegrity);
+  if (budgets.imageRepositoriesPerStack !== undefined) {
+    setImageRepositoriesPerStack(platform, budgets.imageRepositoriesPerStack);
+  }
   const workloads = new Map<string, WorkloadStack>();
   const computes = new Map<string, WorkloadCompute>();
   for (const workload of config.workloads) {
@@ -82,11 +87,21 @@ export function buildPlatform(scope: Construct, config: PlatformConfig): Platfor
   }
   // A workload that `invokes` a model reaches it only through the API (SigV4 on its route), never
   // with sagemaker:InvokeEndpoint: the API's route roles are the only callers of an endpoint.
-  const apis = addApiStacks(scope, config, { platform, workloads, computes }, resolveApiConfig(config.api));
+  const apis = addApiStacks(
+    scope,
+    config,
+    { platform, workloads, computes },
+    resolveApiConfig(config.api),
+    budgets.api,
+  );
   const api = apis[0];
   // Per-workload alarms and dashboards grow with the platform: the audit stack takes the first shard,
   // monitoring stacks the others.
-  const [firstMonitored = [], ...moreMonitored] = monitoringShards(config, monitoredWorkloads(config, computes, apis));
+  const [firstMonitored = [], ...moreMonitored] = monitoringShards(
+    config,
+    monitoredWorkloads(config, computes, apis),
+    budgets.monitoredWorkloadsPerStack,
+  );
   const audit = new AuditStack(scope, `${config.platformName}-audit`, {
     env,
     stackName: `${config.platformName}-audit`,
@@ -119,6 +134,10 @@ export function buildPlatform(scope: Construct, config: PlatformConfig): Platfor
       description: `Zero-trust AI platform: operational alarms and dashboard, workloads shard ${i + 2}`,
     });
   });
+  // Quotas a synth does not show: adjustable defaults exceeded warn, account-specific ones are noted (lib/config/quotas.ts).
+  const [warnings, notes] = [quotaWarnings(config, budgets), quotaNotes(config, budgets)];
+  if (warnings.length > 0) Annotations.of(platform).addWarningV2('ztai:service-quota', warnings.join('; '));
+  if (notes.length > 0) Annotations.of(platform).addInfoV2('ztai:service-quota-needs', notes.join('; '));
   platform.boundary.applyTo(scope);
   return { platform, integrity, workloads, computes, audit, api, apis, monitoring, governance };
 }

@@ -9,6 +9,8 @@ import {
   PlatformPermissionsBoundary,
   SegmentedNetwork,
   VpcEndpointExemption,
+  VpcEndpointTaggedExemption,
+  WORKLOAD_TAG_KEY,
 } from '../constructs';
 import { allowAutoScalingServiceLinkedRole } from '../constructs/inference';
 import {
@@ -22,6 +24,8 @@ import {
   workloadRoleName,
 } from './config/names';
 import { PlatformConfig, WorkloadConfig } from './config/platform-config';
+import { addGenAi, genaiDnsDomains, GenAiPlatform } from './genai/bedrock';
+import { retrievalDataExemptions } from './genai/retrieval';
 
 export interface PlatformStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -40,6 +44,9 @@ export class PlatformStack extends Stack {
   public readonly dataBucket: EncryptedBucket;
   /** Model artifacts; each workload reads only `approved/<name>/`. */
   public readonly modelsBucket: EncryptedBucket;
+
+  /** Bedrock for the `genai` workloads (guardrails, endpoints, invocation logging, vector store), when there are any. */
+  public readonly genai?: GenAiPlatform;
 
   /** The environment the platform deploys to (as given), for the stacks that shard its growing parts. */
   public readonly deployEnv?: Environment;
@@ -62,10 +69,14 @@ export class PlatformStack extends Stack {
       kmsEndpointKeys: this.keys.all.map((k) => k.key),
       flowLogsKey: this.keys.logs.key,
       flowLogsRetention: config.logRetentionDays as logs.RetentionDays,
+      // genai workloads resolve the Bedrock runtime endpoints and the vector store.
+      ...(genaiDnsDomains(config).length > 0 ? { additionalAllowedDomains: genaiDnsDomains(config) } : {}),
     });
 
     this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
     const exemptions = vpcEndpointExemptionsFor(config);
+    // Knowledge bases read their workload's prefix from the Bedrock service, with their own role.
+    const dataExemptions = [...exemptions.data, ...retrievalDataExemptions(config)];
     const breakGlass = [...config.adminPrincipalArns];
     const shared = {
       serverAccessLogsBucket: this.accessLogs.bucket,
@@ -76,7 +87,8 @@ export class PlatformStack extends Stack {
     this.dataBucket = new EncryptedBucket(this, 'DataBucket', {
       ...shared,
       vpcEndpointExemptPrincipalArns: breakGlass.length > 0 ? breakGlass : undefined,
-      vpcEndpointExemptions: exemptions.data.length > 0 ? exemptions.data : undefined,
+      vpcEndpointExemptions: dataExemptions.length > 0 ? dataExemptions : undefined,
+      vpcEndpointTaggedExemptions: exemptions.taggedData.length > 0 ? exemptions.taggedData : undefined,
       bucketName: bucketName('data'),
       encryptionKey: this.keys.data.key,
     });
@@ -86,6 +98,7 @@ export class PlatformStack extends Stack {
       ...shared,
       vpcEndpointExemptPrincipalArns: modelsBreakGlass.length > 0 ? modelsBreakGlass : undefined,
       vpcEndpointExemptions: exemptions.models,
+      vpcEndpointTaggedExemptions: exemptions.taggedModels.length > 0 ? exemptions.taggedModels : undefined,
       bucketName: bucketName('models'),
       encryptionKey: this.keys.models.key,
     });
@@ -95,7 +108,7 @@ export class PlatformStack extends Stack {
     for (const bucket of [this.dataBucket, this.modelsBucket]) {
       Annotations.of(bucket).acknowledgeWarning(
         'ztai:bucket-vpc-endpoint-exemptions',
-        'The platform names these exemptions itself (vpcEndpointExemptionsFor): exact roles, actions and prefixes.',
+        'The platform names these exemptions itself (vpcEndpointExemptionsFor): exact roles, or the real-time execution roles each confined to its own tagged prefix; exact actions and prefixes.',
       );
     }
     this.network.admitS3Buckets(this.dataBucket.bucket, this.modelsBucket.bucket);
@@ -105,6 +118,17 @@ export class PlatformStack extends Stack {
       // GPU fleets encrypt their volumes with the data key through the Auto Scaling service-linked role.
       allowAutoScalingServiceLinkedRole(this.keys.data.key);
     }
+    this.genai = addGenAi(
+      this,
+      {
+        boundary: this.boundary,
+        network: this.network,
+        dataKey: this.keys.data,
+        dataBucket: this.dataBucket,
+        logsKey: this.keys.logs.key,
+      },
+      config,
+    );
   }
 
   /**
@@ -120,10 +144,18 @@ export class PlatformStack extends Stack {
  * The narrow exemptions of the platform buckets from their VPC-endpoint restriction: exact role ARNs
  * (built from config, no cross-stack reference), exact actions, exact prefixes. Each role's own
  * policy still confines it; the exemption only lifts the network condition, and only for these.
+ *
+ * The real-time workloads' execution roles are exempted as one family (`tagged`): every role named
+ * `<platform>-workload-*` under the SageMaker execution-role path, each confined to the prefix its own
+ * `ai-platform:workload` tag names (WorkloadIdentity tags its role; the platform boundary gives no role
+ * iam:TagRole or sts:TagSession), so the bucket policies do not grow with the workloads (S3 allows
+ * 20 KB: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html).
  */
 export function vpcEndpointExemptionsFor(config: PlatformConfig): {
   data: VpcEndpointExemption[];
   models: VpcEndpointExemption[];
+  taggedData: VpcEndpointTaggedExemption[];
+  taggedModels: VpcEndpointTaggedExemption[];
 } {
   const roleArn = (path: string, name: string) => roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, path, name);
   const models: VpcEndpointExemption[] = [
@@ -135,27 +167,37 @@ export function vpcEndpointExemptionsFor(config: PlatformConfig): {
       reason: 'the release role uploads signed models and bundles to incoming/ from CI, outside the VPC',
     },
   ];
-  const data: VpcEndpointExemption[] = [];
-  for (const workload of config.workloads.filter((w) => w.kind === 'realtime-inference')) {
-    const role = roleArn(SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES, workloadRoleName(config.platformName, workload.name));
+  if (!config.workloads.some((w) => w.kind === 'realtime-inference')) {
+    return { data: [], models, taggedData: [], taggedModels: [] };
+  }
+  const executionRoles = roleArn(SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES, workloadRoleName(config.platformName, '*'));
+  return {
+    data: [],
+    models,
     // SageMaker downloads model data with the execution role. Model containers in a VPC reach S3 through the
     // S3 endpoint (https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html); whether the model download
-    // itself does is not documented, so the role keeps this narrow exemption: reads of its own approved prefix.
-    models.push({
-      principalArns: [role],
-      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
-      keyPrefixes: [`approved/${workload.name}/`],
-      reason: `SageMaker downloads ${workload.name}'s model data with its execution role`,
-    });
+    // itself does is not documented, so each role keeps this narrow exemption: reads of its own approved prefix.
+    taggedModels: [
+      {
+        principalArnPattern: executionRoles,
+        principalTagKey: WORKLOAD_TAG_KEY,
+        keyPrefix: 'approved/',
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        reason: "SageMaker downloads each real-time workload's model data with its execution role",
+      },
+    ],
     // Data capture is written by SageMaker with the execution role, likewise not documented to cross the endpoint.
-    data.push({
-      principalArns: [role],
-      actions: ['s3:PutObject'],
-      keyPrefixes: [`workloads/${workload.name}/data-capture/`],
-      reason: `SageMaker writes ${workload.name}'s data capture with its execution role`,
-    });
-  }
-  return { data, models };
+    taggedData: [
+      {
+        principalArnPattern: executionRoles,
+        principalTagKey: WORKLOAD_TAG_KEY,
+        keyPrefix: 'workloads/',
+        keySuffix: 'data-capture/',
+        actions: ['s3:PutObject'],
+        reason: "SageMaker writes each real-time workload's data capture with its execution role",
+      },
+    ],
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { ApiClientKey, SubnetTier, tagWorkload, WorkloadIdentity, WorkloadPrinci
 import { SAGEMAKER_EXECUTION_ROLE_PATH } from '../constructs/inference';
 import { apiClientSecretName, workloadRoleName } from './config/names';
 import { WorkloadConfig, WorkloadKind } from './config/platform-config';
+import { addGenAiWorkload, GenAiWorkload } from './genai/bedrock';
 import { PlatformStack } from './platform-stack';
 
 export interface WorkloadStackProps extends StackProps {
@@ -29,6 +30,7 @@ const RUNS_AS: Record<WorkloadKind, WorkloadPrincipal> = {
   'realtime-inference': WorkloadPrincipal.SAGEMAKER,
   batch: WorkloadPrincipal.EC2,
   agent: WorkloadPrincipal.LAMBDA,
+  genai: WorkloadPrincipal.LAMBDA,
 };
 
 /**
@@ -39,6 +41,7 @@ const ROLE_PATH: Record<WorkloadKind, string> = {
   'realtime-inference': SAGEMAKER_EXECUTION_ROLE_PATH,
   batch: '/',
   agent: '/',
+  genai: '/',
 };
 
 /** The subnet tier each kind of workload runs in. */
@@ -46,6 +49,7 @@ const TIER: Record<WorkloadKind, SubnetTier> = {
   'realtime-inference': SubnetTier.GPU,
   batch: SubnetTier.GPU,
   agent: SubnetTier.DATA,
+  genai: SubnetTier.DATA,
 };
 
 /**
@@ -62,6 +66,13 @@ export class WorkloadStack extends Stack {
    * their compute construct (SageMaker endpoint, GPU fleet).
    */
   public readonly securityGroup?: ec2.SecurityGroup;
+  /**
+   * The security groups an agent's functions carry: its own (`securityGroup`) and the workload tier's,
+   * whose members the platform's interface endpoints admit.
+   */
+  public readonly securityGroups?: ec2.ISecurityGroup[];
+  /** A genai workload's Bedrock grants and retrieval. */
+  public readonly genai?: GenAiWorkload;
   /** The tier the workload's network interfaces live in. */
   public readonly tier: SubnetTier;
 
@@ -80,7 +91,8 @@ export class WorkloadStack extends Stack {
       rolePath: ROLE_PATH[workload.kind],
     });
     platform.dataBucket.grantReadWritePrefix(this.identity, this.identity.dataPrefix);
-    if (workload.kind !== 'agent') {
+    // Agents and genai workloads serve no model of their own (genai models are Bedrock's).
+    if (workload.kind !== 'agent' && workload.kind !== 'genai') {
       platform.modelsBucket.grantReadPrefix(this.identity, this.identity.approvedModelPrefix);
     }
     if (props.apiClient) {
@@ -94,13 +106,18 @@ export class WorkloadStack extends Stack {
       );
     }
 
-    if (workload.kind === 'agent') {
+    if (workload.kind === 'agent' || workload.kind === 'genai') {
       this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
         vpc: platform.network.vpc,
         description: `Workload ${workload.name}: no ingress; egress to the platform endpoints only`,
         allowAllOutbound: false,
       });
-      platform.network.admitWorkload(this.securityGroup);
+      this.securityGroups = [this.securityGroup, ...platform.network.admitWorkload(this.securityGroup)];
+    }
+
+    if (workload.kind === 'genai' && platform.genai && this.securityGroup) {
+      // Its models through its own guardrail only; its own indexes and knowledge base.
+      this.genai = addGenAiWorkload(this, platform.genai, workload, this.identity, this.securityGroup);
     }
 
     tagWorkload(this, workload.name);

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,6 +12,12 @@ import { Construct } from 'constructs';
 import { WORKLOAD_NAME_PATTERN } from '../identity/workload-identity';
 import { GPU_FLEET_METRICS } from '../inference/gpu-fleet';
 import { PlatformValidationError } from '../private/validation';
+
+/**
+ * Widgets a CloudWatch dashboard holds at most
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html).
+ */
+export const MAX_DASHBOARD_WIDGETS = 500;
 
 /** Where SageMaker publishes endpoint instance metrics (GPU, CPU, memory, disk). */
 export const SAGEMAKER_ENDPOINT_INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
@@ -145,6 +151,42 @@ export class OperationalMonitoring extends Construct {
       if (w.gpuFleet) this.monitorGpuFleet(w.name, w.gpuFleet, t);
       if (w.functionName) this.monitorFunction(w.name, w.functionName, t);
     }
+    // Widgets are added until synth: counted when the dashboard is rendered.
+    this.node.addValidation({ validate: () => this.dashboardProblems() });
+  }
+
+  /**
+   * The number of widgets on each of this construct's dashboards, as rendered. CloudWatch takes at most
+   * `MAX_DASHBOARD_WIDGETS` widgets a dashboard
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html);
+   * a platform watching more workloads spreads them over several of these (lib/audit-stack.ts `monitoringShards`).
+   */
+  public dashboardWidgetCounts(): number[] {
+    const stack = Stack.of(this);
+    return this.node
+      .findAll()
+      .filter((c): c is cloudwatch.CfnDashboard => c instanceof cloudwatch.CfnDashboard)
+      .map((d) => {
+        const resolved = stack.resolve(d.dashboardBody) as unknown;
+        // Tokens (region, names) sit inside JSON strings: a placeholder keeps the body parseable.
+        const body =
+          typeof resolved === 'string'
+            ? resolved
+            : ((resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? [])
+                .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+                .join('');
+        return (JSON.parse(body) as { widgets?: unknown[] }).widgets?.length ?? 0;
+      });
+  }
+
+  private dashboardProblems(): string[] {
+    return this.dashboardWidgetCounts()
+      .filter((n) => n > MAX_DASHBOARD_WIDGETS)
+      .map(
+        (n) =>
+          `the dashboard ${this.dashboardName} has ${n} widgets, over CloudWatch's ${MAX_DASHBOARD_WIDGETS} a dashboard: ` +
+          'watch fewer workloads per OperationalMonitoring (dashboardName names each of several)',
+      );
   }
 
   private monitorApi(workload: string, api: MonitoredApi, t: Required<OperationalThresholds>): void {

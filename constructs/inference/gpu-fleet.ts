@@ -160,7 +160,8 @@ export class GpuFleet extends Construct {
       description: `GPU fleet of ${workload.workloadName}: no ingress except declared callers; HTTPS to the platform endpoints and S3 only`,
       allowAllOutbound: false,
     });
-    network.admitWorkload(this.securityGroup);
+    // The workload tier's group (when the network has one) admits the instances to the interface endpoints.
+    const memberOf = network.admitWorkload(this.securityGroup);
 
     if (!allowAutoScalingServiceLinkedRole(props.volumeKey)) {
       warnOwnerMustAdd(
@@ -200,6 +201,7 @@ export class GpuFleet extends Construct {
         },
       ],
     });
+    for (const group of memberOf) this.launchTemplate.addSecurityGroup(group);
 
     this.notificationTopic =
       props.notificationTopic ??

@@ -183,7 +183,8 @@ export class GpuModelEndpoint extends Construct {
       description: `SageMaker endpoint ${this.endpointName}: no ingress; HTTPS to the platform endpoints and S3 only`,
       allowAllOutbound: false,
     });
-    network.admitWorkload(this.securityGroup);
+    // The workload tier's group (when the network has one) admits the endpoint to the interface endpoints.
+    const memberOf = network.admitWorkload(this.securityGroup);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/sagemaker/Endpoints/${this.endpointName}`,
@@ -218,7 +219,7 @@ export class GpuModelEndpoint extends Construct {
         },
         mode: 'SingleModel',
       },
-      vpcConfig: { subnets, securityGroupIds: [this.securityGroup.securityGroupId] },
+      vpcConfig: { subnets, securityGroupIds: [this.securityGroup, ...memberOf].map((g) => g.securityGroupId) },
       enableNetworkIsolation: isolate,
     });
     if (!isolate) {

@@ -301,7 +301,8 @@ export class ModelAdmissionGate extends Construct {
       description: 'Model admission gate: HTTPS to the platform endpoints and S3 only',
       allowAllOutbound: false,
     });
-    props.network.admitWorkload(this.securityGroup);
+    // The workload tier's group (when the network has one) admits the function to the interface endpoints.
+    const memberOf = props.network.admitWorkload(this.securityGroup);
     const verification = new iam.PolicyStatement({
       sid: 'ModelSignatureVerification',
       principals: [new iam.AnyPrincipal()],
@@ -344,7 +345,7 @@ export class ModelAdmissionGate extends Construct {
       role: this.role.withoutPolicyUpdates(),
       vpc: props.network.vpc,
       vpcSubnets: props.network.tierSubnets(SubnetTier.DATA),
-      securityGroups: [this.securityGroup],
+      securityGroups: [this.securityGroup, ...memberOf],
       environment: {
         MODELS_BUCKET: bucket.bucketName,
         SIGNING_KEY_ARN: props.signingKey.keyArn,

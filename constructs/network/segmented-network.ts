@@ -140,15 +140,23 @@ export interface IPlatformNetwork extends IConstruct {
   readonly vpc: ec2.IVpc;
   /** The security group of the interface endpoints: admitted workloads reach it on HTTPS. */
   readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  /**
+   * The workload tier's security group, when the network has one: the endpoints admit HTTPS from its
+   * members, and every admitted workload's network interfaces carry it (`admitWorkload` returns it),
+   * so the endpoints' group holds one inbound rule whatever the number of workloads.
+   */
+  readonly workloadsSecurityGroup?: ec2.ISecurityGroup;
   /** Where workload security groups send HTTPS for S3. */
   readonly s3Peer: ec2.IPeer;
   /** Subnets of one tier; throws a `PlatformValidationError` naming the tier if the network has none. */
   tierSubnets(tier: SubnetTier): ec2.SubnetSelection;
   /**
    * Let a workload security group reach the interface endpoints (HTTPS) and S3. Its other egress
-   * stays as the workload defined it.
+   * stays as the workload defined it. Returns the security groups the workload's network interfaces
+   * must carry besides its own (the workload tier's, when the network has one): without them the
+   * endpoints do not admit it.
    */
-  admitWorkload(securityGroup: ec2.ISecurityGroup): void;
+  admitWorkload(securityGroup: ec2.ISecurityGroup): ec2.ISecurityGroup[];
   /** The interface endpoint for a service, if the network has one. */
   interfaceEndpoint(endpoint: PlatformEndpoint): ec2.IInterfaceVpcEndpoint | undefined;
 }
@@ -172,10 +180,18 @@ export interface PlatformNetworkAttributes {
   /** Subnets of the endpoints tier. @default - none: a construct that needs them fails naming this attribute */
   readonly endpointsSubnets?: ec2.SubnetSelection;
   /**
-   * The security group of the VPC's interface endpoints. Admitting a workload adds an HTTPS ingress
-   * rule to it (an `AWS::EC2::SecurityGroupIngress` beside the workload, in the workload's stack).
+   * The security group of the VPC's interface endpoints. Without `workloadsSecurityGroup`, admitting
+   * a workload adds an HTTPS ingress rule to it (an `AWS::EC2::SecurityGroupIngress` beside the
+   * workload, in the workload's stack): one rule a workload, against EC2's quota of inbound rules per
+   * security group (60 by default).
    */
   readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  /**
+   * A security group the endpoints' group already admits on HTTPS (its owner's rule): admitted
+   * workloads become its members instead of each adding a rule to the endpoints' group.
+   * @default - each admitted workload adds an ingress rule to `endpointsSecurityGroup`
+   */
+  readonly workloadsSecurityGroup?: ec2.ISecurityGroup;
   /** The VPC's interface endpoints a construct may need to name (e.g. KMS for the admission gate). @default - none */
   readonly interfaceEndpoints?: ExistingInterfaceEndpoint[];
   /**
@@ -212,6 +228,14 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
   }
 
   public readonly vpc: ec2.Vpc;
+  /**
+   * The workload tier: every admitted workload's network interfaces are members (`admitWorkload`
+   * returns it), and the interface endpoints admit HTTPS from its members alone. It has no rules of
+   * its own: membership only names the workloads. One inbound rule on the endpoints' group, whatever
+   * the number of workloads (EC2 allows 60 inbound rules per security group by default:
+   * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups).
+   */
+  public readonly workloadsSecurityGroup: ec2.SecurityGroup;
   /** The security group of every interface endpoint: HTTPS in from admitted workloads only. */
   public readonly endpointsSecurityGroup: ec2.SecurityGroup;
   /** The S3 gateway endpoint. */
@@ -278,6 +302,20 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
       description: 'Interface VPC endpoints: HTTPS from admitted workload security groups only',
       allowAllOutbound: false,
     });
+    this.workloadsSecurityGroup = new ec2.SecurityGroup(this, 'WorkloadsSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Workload tier: membership admits HTTPS to the interface endpoints; no rules of its own',
+      allowAllOutbound: false,
+    });
+    // A standalone rule (the endpoints' group takes its ingress so, see InlineEgressPeer), in this stack.
+    new ec2.CfnSecurityGroupIngress(this.endpointsSecurityGroup, 'HttpsFromWorkloads', {
+      groupId: this.endpointsSecurityGroup.securityGroupId,
+      sourceSecurityGroupId: this.workloadsSecurityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: HTTPS,
+      toPort: HTTPS,
+      description: 'HTTPS from the workload tier (admitted workloads are its members)',
+    });
 
     this.s3GatewayEndpoint = this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
@@ -303,10 +341,11 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
 
   /**
    * Let a workload security group reach the interface endpoints (HTTPS) and S3 through the gateway
-   * endpoint. Its other egress stays as the workload defined it.
+   * endpoint. Its other egress stays as the workload defined it. Returns the workload tier's security
+   * group, which the workload's network interfaces must carry besides its own.
    */
-  public admitWorkload(securityGroup: ec2.ISecurityGroup): void {
-    admitToEndpoints(this, securityGroup);
+  public admitWorkload(securityGroup: ec2.ISecurityGroup): ec2.ISecurityGroup[] {
+    return admitToEndpoints(this, securityGroup);
   }
 
   /** Admit the platform's buckets through the S3 gateway endpoint (for principals of this account only). */
@@ -636,19 +675,22 @@ export class SegmentedNetwork extends Construct implements IPlatformNetwork {
 }
 
 /**
- * The rules that admit a workload: an HTTPS ingress on the endpoints' security group (beside the
- * workload's security group, so a workload stack references the platform stack and never the other
- * way round), and the workload's HTTPS egress to the endpoints and to S3.
+ * The rules that admit a workload: membership of the workload tier's security group where the network
+ * has one (returned, for the workload's network interfaces to carry), else an HTTPS ingress on the
+ * endpoints' security group (beside the workload's security group, so a workload stack references the
+ * platform stack and never the other way round); and the workload's HTTPS egress to the endpoints and to S3.
  */
-function admitToEndpoints(network: IPlatformNetwork, securityGroup: ec2.ISecurityGroup): void {
-  new ec2.CfnSecurityGroupIngress(securityGroup, 'HttpsToPlatformEndpoints', {
-    groupId: network.endpointsSecurityGroup.securityGroupId,
-    sourceSecurityGroupId: securityGroup.securityGroupId,
-    ipProtocol: 'tcp',
-    fromPort: HTTPS,
-    toPort: HTTPS,
-    description: 'HTTPS from an admitted workload',
-  });
+function admitToEndpoints(network: IPlatformNetwork, securityGroup: ec2.ISecurityGroup): ec2.ISecurityGroup[] {
+  if (!network.workloadsSecurityGroup) {
+    new ec2.CfnSecurityGroupIngress(securityGroup, 'HttpsToPlatformEndpoints', {
+      groupId: network.endpointsSecurityGroup.securityGroupId,
+      sourceSecurityGroupId: securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: HTTPS,
+      toPort: HTTPS,
+      description: 'HTTPS from an admitted workload',
+    });
+  }
   securityGroup.addEgressRule(
     new InlineEgressPeer(network.endpointsSecurityGroup),
     ec2.Port.tcp(HTTPS),
@@ -659,6 +701,7 @@ function admitToEndpoints(network: IPlatformNetwork, securityGroup: ec2.ISecurit
     ec2.Port.tcp(HTTPS),
     'HTTPS to S3 through the gateway endpoint',
   );
+  return network.workloadsSecurityGroup ? [network.workloadsSecurityGroup] : [];
 }
 
 /**
@@ -693,6 +736,7 @@ class InlineEgressPeer implements ec2.IPeer {
 class ImportedPlatformNetwork extends Construct implements IPlatformNetwork {
   public readonly vpc: ec2.IVpc;
   public readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  public readonly workloadsSecurityGroup?: ec2.ISecurityGroup;
   public readonly s3Peer: ec2.IPeer;
   private readonly tiers: Partial<Record<SubnetTier, ec2.SubnetSelection>>;
   private readonly endpoints: ReadonlyMap<string, ec2.IInterfaceVpcEndpoint>;
@@ -702,6 +746,7 @@ class ImportedPlatformNetwork extends Construct implements IPlatformNetwork {
     this.validate(attrs);
     this.vpc = attrs.vpc;
     this.endpointsSecurityGroup = attrs.endpointsSecurityGroup;
+    this.workloadsSecurityGroup = attrs.workloadsSecurityGroup;
     this.tiers = {
       [SubnetTier.GPU]: attrs.gpuSubnets,
       [SubnetTier.DATA]: attrs.dataSubnets,
@@ -737,8 +782,8 @@ class ImportedPlatformNetwork extends Construct implements IPlatformNetwork {
     return selection;
   }
 
-  public admitWorkload(securityGroup: ec2.ISecurityGroup): void {
-    admitToEndpoints(this, securityGroup);
+  public admitWorkload(securityGroup: ec2.ISecurityGroup): ec2.ISecurityGroup[] {
+    return admitToEndpoints(this, securityGroup);
   }
 
   public interfaceEndpoint(endpoint: PlatformEndpoint): ec2.IInterfaceVpcEndpoint | undefined {

@@ -41,6 +41,40 @@ export interface VpcEndpointExemption {
   readonly reason: string;
 }
 
+/**
+ * A narrow exemption from an `EncryptedBucket`'s VPC-endpoint restriction for a family of principals,
+ * each confined to a prefix named by its own tag: every principal whose ARN matches
+ * `principalArnPattern` may make `actions` from outside the endpoint on
+ * `<keyPrefix><its tag value>/<keySuffix>` only, and nothing else. One exemption costs three
+ * bucket-policy statements whatever the number of principals, where `VpcEndpointExemption` costs
+ * one or two per principal (the bucket policy holds at most 20 KB).
+ *
+ * The value comes from `aws:PrincipalTag/<principalTagKey>`, which holds the tags of the principal's
+ * role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag),
+ * used as a policy variable in the resource and in the `s3:prefix` condition
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-tags).
+ * A principal of the family without the tag is denied every data-plane action from outside the endpoint.
+ * The tag is only as trustworthy as who may set it: give the principals neither `iam:TagRole` nor
+ * `sts:TagSession` (the platform's permissions boundary admits neither).
+ */
+export interface VpcEndpointTaggedExemption {
+  /**
+   * The principals: an IAM role ARN pattern ending in a name prefix and one `*`, with an exact path
+   * (`arn:aws:iam::<account>:role/<path>/<name prefix>*`); no other wildcard.
+   */
+  readonly principalArnPattern: string;
+  /** The tag key on each principal's role whose value names its prefix (e.g. `ai-platform:workload`). */
+  readonly principalTagKey: string;
+  /** The key prefix before the tag's value: path segments ending in `/` (e.g. `approved/`). */
+  readonly keyPrefix: string;
+  /** What follows `<tag value>/`: path segments ending in `/` (e.g. `data-capture/`). @default - nothing */
+  readonly keySuffix?: string;
+  /** Exact S3 data-plane actions, no wildcards (as in `VpcEndpointExemption.actions`). */
+  readonly actions: string[];
+  /** Why the principals reach the bucket from outside the VPC endpoint (shown in the synth warning). */
+  readonly reason: string;
+}
+
 export interface EncryptedBucketProps {
   /**
    * The bucket's name. With a name built only from literals and pseudo parameters (account, region),
@@ -78,6 +112,13 @@ export interface EncryptedBucketProps {
    * @default - none
    */
   readonly vpcEndpointExemptions?: VpcEndpointExemption[];
+  /**
+   * Narrow exemptions for families of principals, each confined to the prefix its own tag names: the
+   * bucket policy does not grow with the principals (`VpcEndpointTaggedExemption`). Only with
+   * `requireVpcEndpoint`.
+   * @default - none
+   */
+  readonly vpcEndpointTaggedExemptions?: VpcEndpointTaggedExemption[];
   /** Lifecycle rules. @default - none */
   readonly lifecycleRules?: s3.LifecycleRule[];
   /** Turn on S3 Object Lock (write-once objects); the default retention is set by `objectLockDefaultRetention`. @default false */
@@ -214,11 +255,16 @@ export class EncryptedBucket extends PrefixBucketBase implements IPrefixBucket {
   private requireVpcEndpoint(endpoint: ec2.IVpcEndpoint, props: EncryptedBucketProps): void {
     const breakGlass = props.vpcEndpointExemptPrincipalArns ?? [];
     const exemptions = props.vpcEndpointExemptions ?? [];
+    const tagged = props.vpcEndpointTaggedExemptions ?? [];
     const outsideTheEndpoint = {
       StringNotEquals: { 'aws:SourceVpce': endpoint.vpcEndpointId },
       BoolIfExists: { 'aws:PrincipalIsAWSService': 'false', 'aws:ViaAWSService': 'false' },
     };
-    const exempt = [...breakGlass, ...exemptions.flatMap((e) => e.principalArns)];
+    const exempt = [
+      ...breakGlass,
+      ...exemptions.flatMap((e) => e.principalArns),
+      ...tagged.map((e) => e.principalArnPattern),
+    ];
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyDataAccessOutsideThePlatformVpcEndpoint',
@@ -272,13 +318,55 @@ export class EncryptedBucket extends PrefixBucketBase implements IPrefixBucket {
         }),
       );
     });
-    if (exemptions.length > 0) {
+    tagged.forEach((exemption, i) => this.addTaggedExemption(exemption, i + 1, outsideTheEndpoint));
+    if (exemptions.length > 0 || tagged.length > 0) {
+      const named = exemptions.map((e) => `${e.actions.join(', ')} on ${e.keyPrefixes.join(', ')} (${e.reason})`);
+      const byTag = tagged.map(
+        (e) =>
+          `${e.actions.join(', ')} on ${taggedPrefix(e, `<${e.principalTagKey}>`)} for each principal ${e.principalArnPattern} ` +
+          `(${e.reason})`,
+      );
       Annotations.of(this).addWarningV2(
         'ztai:bucket-vpc-endpoint-exemptions',
-        `${exemptions.length} named exemption(s) let exact principals reach this bucket from outside its VPC endpoint: ` +
-          exemptions.map((e) => `${e.actions.join(', ')} on ${e.keyPrefixes.join(', ')} (${e.reason})`).join('; '),
+        `${exemptions.length + tagged.length} named exemption(s) let ${tagged.length > 0 ? 'named' : 'exact'} principals ` +
+          `reach this bucket from outside its VPC endpoint: ${[...named, ...byTag].join('; ')}`,
       );
     }
+  }
+
+  /**
+   * A tagged exemption's denies, outside the endpoint, for the principals its pattern matches: every
+   * action but its own; everything when the principal lacks the tag; and its actions on objects and
+   * listings outside the prefix its tag names.
+   */
+  private addTaggedExemption(
+    exemption: VpcEndpointTaggedExemption,
+    n: number,
+    outsideTheEndpoint: Record<string, Record<string, string>>,
+  ): void {
+    const family = { ...outsideTheEndpoint, ArnLike: { 'aws:PrincipalArn': exemption.principalArnPattern } };
+    const everything = [this.bucket.bucketArn, this.bucket.arnForObjects('*')];
+    const own = taggedPrefix(exemption, `\${aws:PrincipalTag/${exemption.principalTagKey}}`);
+    const deny = (sid: string, statement: Partial<iam.PolicyStatementProps>) =>
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], ...statement }),
+      );
+    deny(`VpceTaggedExemption${n}DenyOtherActions`, {
+      notActions: [...new Set(exemption.actions)].sort(),
+      resources: everything,
+      conditions: family,
+    });
+    // Without the tag the prefix below would have no value: such a principal gets nothing from outside.
+    deny(`VpceTaggedExemption${n}DenyUntagged`, {
+      actions: DATA_PLANE_ACTIONS,
+      resources: everything,
+      conditions: { ...family, Null: { [`aws:PrincipalTag/${exemption.principalTagKey}`]: 'true' } },
+    });
+    deny(`VpceTaggedExemption${n}DenyOtherPrefixes`, {
+      actions: exemption.actions,
+      notResources: [this.bucket.arnForObjects(`${own}*`)],
+      conditions: { ...family, StringNotLikeIfExists: { 's3:prefix': [`${own}*`] } },
+    });
   }
 
   /** Every problem with the VPC-endpoint exemptions, each naming the field, the value and what is allowed. */
@@ -286,8 +374,13 @@ export class EncryptedBucket extends PrefixBucketBase implements IPrefixBucket {
     const problems: string[] = [];
     const breakGlass = props.vpcEndpointExemptPrincipalArns;
     const exemptions = props.vpcEndpointExemptions;
-    if ((breakGlass || exemptions) && !props.requireVpcEndpoint) {
-      const field = breakGlass ? 'vpcEndpointExemptPrincipalArns' : 'vpcEndpointExemptions';
+    const tagged = props.vpcEndpointTaggedExemptions;
+    if ((breakGlass || exemptions || tagged) && !props.requireVpcEndpoint) {
+      const field = breakGlass
+        ? 'vpcEndpointExemptPrincipalArns'
+        : exemptions
+          ? 'vpcEndpointExemptions'
+          : 'vpcEndpointTaggedExemptions';
       problems.push(
         `${field} is set but requireVpcEndpoint is not: exemptions only make sense with an endpoint restriction`,
       );
@@ -343,9 +436,70 @@ export class EncryptedBucket extends PrefixBucketBase implements IPrefixBucket {
         if (problem) problems.push(`${field}.keyPrefixes: ${problem}`);
       }
     });
+    (tagged ?? []).forEach((e, i) => problems.push(...taggedExemptionProblems(e, `vpcEndpointTaggedExemptions[${i}]`)));
     return problems;
   }
 }
+
+/** Every problem of a tagged exemption, each naming the field, the value and what is allowed. */
+function taggedExemptionProblems(e: VpcEndpointTaggedExemption, field: string): string[] {
+  const problems: string[] = [];
+  if (!e.reason || e.reason.trim().length === 0) {
+    problems.push(
+      `${field}.reason must say why these principals reach the bucket from outside the endpoint, got ${describeValue(e.reason)}`,
+    );
+  }
+  if (
+    typeof e.principalArnPattern !== 'string' ||
+    !ROLE_FAMILY_PATTERN.test(withTokensAs(e.principalArnPattern, 'TOKEN'))
+  ) {
+    problems.push(
+      `${field}.principalArnPattern must be an IAM role ARN pattern with an exact path and a name prefix ending in one '*' ` +
+        `(arn:<partition>:iam::<account>:role/<path>/<name prefix>*), got ${describeValue(e.principalArnPattern)}`,
+    );
+  }
+  if (
+    typeof e.principalTagKey !== 'string' ||
+    !/^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u.test(e.principalTagKey) ||
+    e.principalTagKey.startsWith('aws:')
+  ) {
+    problems.push(
+      `${field}.principalTagKey must be an IAM tag key (1-128 letters, digits, spaces and '_.:/=+-@', not starting with 'aws:'), ` +
+        `got ${describeValue(e.principalTagKey)}`,
+    );
+  }
+  if (!Array.isArray(e.actions) || e.actions.length === 0) {
+    problems.push(`${field}.actions must name at least one, got ${describeValue(e.actions)}`);
+  }
+  for (const action of e.actions ?? []) {
+    if (!/^s3:[A-Za-z]+$/.test(action) || !DATA_PLANE_ACTIONS.some((pattern) => globMatches(pattern, action))) {
+      problems.push(
+        `${field}.actions must hold exact S3 data-plane actions without wildcards (any of ${DATA_PLANE_ACTIONS.join(', ')}), got '${action}'`,
+      );
+    }
+  }
+  for (const [name, prefix] of [
+    ['keyPrefix', e.keyPrefix],
+    ['keySuffix', e.keySuffix],
+  ] as const) {
+    if (name === 'keySuffix' && prefix === undefined) continue;
+    const problem =
+      typeof prefix === 'string' ? prefixProblem(prefix) : `must be a string, got ${describeValue(prefix)}`;
+    if (problem) problems.push(`${field}.${name}: ${problem}`);
+  }
+  return problems;
+}
+
+/** The key prefix a tagged exemption admits, with `value` in place of the tag's value. */
+function taggedPrefix(e: VpcEndpointTaggedExemption, value: string): string {
+  return `${e.keyPrefix}${value}/${e.keySuffix ?? ''}`;
+}
+
+/**
+ * A family of IAM roles (tokens shown as `TOKEN`): an exact path of at least one segment, then a
+ * non-empty name prefix and one trailing `*`.
+ */
+const ROLE_FAMILY_PATTERN = /^arn:([a-z-]+|TOKEN):iam::(\d{12}|TOKEN):role\/([\w+=,.@-]+\/)+[\w+=,.@-]+\*$/;
 
 /** An exact IAM role or user ARN (tokens shown as `TOKEN`): no wildcards anywhere. */
 const EXACT_PRINCIPAL_ARN =

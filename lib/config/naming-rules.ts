@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
 import {
   admissionRoleName,
@@ -159,7 +160,12 @@ export function vectorCollectionName(platformName: string): string {
 
 /** A retrieving workload's data-access policy name: `<collection>-<workload>` (at most 32 characters). */
 export function vectorAccessPolicyName(platformName: string, workloadName: string): string {
-  return `${vectorCollectionName(platformName)}-${workloadName}`;
+  const readable = `${vectorCollectionName(platformName)}-${workloadName}`;
+  if (readable.length <= OPENSEARCH_SERVERLESS_POLICY.maxLength) return readable;
+  // Too long for OpenSearch Serverless: the workload's name, cut, and a digest of both names (unique in the
+  // account, as the readable name is), so a policy name never limits a workload name.
+  const digest = createHash('sha256').update(`${platformName}/${workloadName}`).digest('hex').slice(0, 8);
+  return `${workloadName.slice(0, OPENSEARCH_SERVERLESS_POLICY.maxLength - 9).replace(/-+$/, '')}-${digest}`;
 }
 
 /** A workload's knowledge base role name, known before it exists (the data bucket's exemption names it). */

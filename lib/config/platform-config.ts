@@ -1,3 +1,10 @@
+import type {
+  ContentFilters,
+  DeniedTopic,
+  FilterStrength,
+  PiiEntityType,
+  SensitiveInformationAction,
+} from '../../constructs/genai/bedrock-guardrail';
 import type { ApprovedModelVersion } from '../../constructs/inference/approved-model';
 
 /**
@@ -11,7 +18,7 @@ import type { ApprovedModelVersion } from '../../constructs/inference/approved-m
  */
 
 /** What a workload does; decides the service it runs as and the compute it gets. */
-export const WORKLOAD_KINDS = ['realtime-inference', 'batch', 'agent'] as const;
+export const WORKLOAD_KINDS = ['realtime-inference', 'batch', 'agent', 'genai'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** Deployment profile: `production` turns on the account-level controls (threat detection, Guard hook). */
@@ -59,6 +66,38 @@ export interface WorkloadComputeConfig {
   readonly amiId?: string;
 }
 
+/** The guardrail of a `genai` workload (`workloads[i].genai.guardrail`); every field left out stays at its strictest. */
+export interface GenAiGuardrailConfig {
+  /** Prompt-attack filter strength on input. @default 'HIGH' */
+  readonly promptAttack?: FilterStrength;
+  /** Required (and warned about) to set promptAttack to NONE. @default false */
+  readonly allowNoPromptAttackFilter?: boolean;
+  /** Content filter strengths by category; a category left out stays HIGH; not all NONE. */
+  readonly contentFilters?: ContentFilters;
+  /** The sensitive-information filter. @default ANONYMIZE of email, phone, SSN, card number, AWS keys, passwords */
+  readonly pii?: { readonly action: SensitiveInformationAction; readonly entities?: readonly PiiEntityType[] };
+  /** Topics the guardrail refuses. @default - none */
+  readonly deniedTopics?: readonly DeniedTopic[];
+}
+
+/** Retrieval of a `genai` workload (`workloads[i].genai.retrieval`): its own indexes of the vector store. */
+export interface GenAiRetrievalConfig {
+  /** A Bedrock knowledge base over the workload's data prefix, writing its own index. @default false */
+  readonly knowledgeBase?: boolean;
+  /** The knowledge base's embedding model (a foundation-model id). @default 'amazon.titan-embed-text-v2:0' */
+  readonly embeddingModel?: string;
+}
+
+/** What a `genai` workload uses on Bedrock (`workloads[i].genai`). */
+export interface GenAiWorkloadConfig {
+  /** Bedrock model ids (foundation models or system inference profiles) it may invoke, through its guardrail only. */
+  readonly models: readonly string[];
+  /** Its guardrail's settings. @default every filter at its strictest */
+  readonly guardrail?: GenAiGuardrailConfig;
+  /** Retrieval from its own indexes. @default - none */
+  readonly retrieval?: GenAiRetrievalConfig;
+}
+
 export interface WorkloadConfig {
   /** Unique, 2-32 lower-case letters, digits and '-', starting with a letter. */
   readonly name: string;
@@ -71,6 +110,8 @@ export interface WorkloadConfig {
   readonly invokes?: readonly string[];
   /** Image, model artifact and instance counts of a `realtime-inference` or `batch` workload. */
   readonly compute?: WorkloadComputeConfig;
+  /** `genai` (required): its Bedrock models, guardrail and retrieval. */
+  readonly genai?: GenAiWorkloadConfig;
 }
 
 export interface NetworkConfig {

@@ -35,6 +35,27 @@ export const REFERENCE_WORKLOADS: readonly WorkloadConfig[] = [
     description: 'Support agent that calls the fraud-scoring model',
     invokes: ['fraud-scoring'],
   },
+  {
+    name: 'support-assistant',
+    kind: 'genai',
+    description: 'Support assistant: answers from its own documents with a Bedrock model, through its guardrail',
+    genai: {
+      // Invoked through the bedrock-runtime interface endpoint, only with its own guardrail (the boundary
+      // denies any invocation without an approved one).
+      models: ['anthropic.claude-3-haiku-20240307-v1:0'],
+      guardrail: {
+        deniedTopics: [
+          {
+            name: 'Investment advice',
+            definition: 'Recommendations on buying, selling or holding securities or other investments.',
+            examples: ['Should I buy this stock?'],
+          },
+        ],
+      },
+      // Retrieves from its own indexes; a knowledge base reads workloads/support-assistant/ into support-assistant_kb.
+      retrieval: { knowledgeBase: true },
+    },
+  },
 ];
 
 /**

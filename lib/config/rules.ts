@@ -17,6 +17,7 @@ import {
   workloadGeneratedNames,
 } from './naming-rules';
 import { WORKLOAD_KINDS, WorkloadKind } from './platform-config';
+import { quotaProblems } from './quotas';
 
 /**
  * The rules the schema cannot state: between fields (tiers that fit the VPC, references between
@@ -394,6 +395,9 @@ export const generatedNames: Rule = (config) => {
       repository: kind === 'batch' || (kind === 'realtime-inference' && compute.imageUri === undefined),
       people: kind === 'realtime-inference' && api.people !== false && exposed,
       apiClient: clients.includes(name),
+      ...(kind === 'genai' && isObject(w.genai) && isObject(w.genai.retrieval)
+        ? { retrieval: true, knowledgeBase: w.genai.retrieval.knowledgeBase === true }
+        : {}),
     };
   });
   const platformFound = namingProblems(
@@ -463,6 +467,36 @@ export const deliveryEnvironments: Rule = (config) => {
   return problems;
 };
 
+/**
+ * A `genai` workload's guardrail keeps its filters: the prompt-attack filter is off only with
+ * `allowNoPromptAttackFilter`, and not every content filter is NONE (an empty filter set). The same
+ * checks as BedrockGuardrail's, reported against the config's fields.
+ */
+export const genaiGuardrails: Rule = (config) => {
+  const problems: Problem[] = [];
+  for (const { w, i, kind } of workloadsOfKnownKind(config)) {
+    if (kind !== 'genai' || !isObject(w.genai) || !isObject(w.genai.guardrail)) continue;
+    const g = w.genai.guardrail;
+    const path = ['workloads', i, 'genai', 'guardrail'];
+    if (g.promptAttack === 'NONE' && g.allowNoPromptAttackFilter !== true) {
+      problems.push({
+        path: [...path, 'promptAttack'],
+        message:
+          "'NONE' turns off prompt-attack filtering; set allowNoPromptAttackFilter: true to accept that, or use LOW, MEDIUM or HIGH",
+      });
+    }
+    const filters = isObject(g.contentFilters) ? g.contentFilters : undefined;
+    const categories = ['hate', 'insults', 'sexual', 'violence', 'misconduct'];
+    if (filters && categories.every((c) => filters[c] === 'NONE')) {
+      problems.push({
+        path: [...path, 'contentFilters'],
+        message: `every content filter is NONE (${categories.join(', ')}), an empty filter set; keep at least one at LOW, MEDIUM or HIGH`,
+      });
+    }
+  }
+  return problems;
+};
+
 /** Every cross-field rule, in the order their problems are reported (problems are then sorted by field). */
 export const RULES: readonly Rule[] = [
   networkFits,
@@ -473,4 +507,7 @@ export const RULES: readonly Rule[] = [
   apiReferences,
   generatedNames,
   deliveryEnvironments,
+  genaiGuardrails,
+  // Hard service limits the platform's size would exceed at deploy (lib/config/quotas.ts).
+  (config) => quotaProblems(config),
 ];

@@ -1,4 +1,11 @@
 import { QUOTA_PERIODS } from '../../constructs/api';
+import {
+  CONTENT_FILTER_TYPES,
+  FILTER_STRENGTHS,
+  PII_ENTITY_TYPES,
+  SENSITIVE_INFORMATION_ACTIONS,
+} from '../../constructs/genai/bedrock-guardrail';
+import { FOUNDATION_MODEL_ID_PATTERN, INFERENCE_PROFILE_PREFIXES } from '../../constructs/genai/bedrock-model';
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
 import { AMI_ID_PATTERN, IMAGE_DIGEST_PATTERN, PINNED_ECR_IMAGE_URI_PATTERN } from '../../constructs/inference';
 import {
@@ -185,6 +192,150 @@ const BATCH_COMPUTE: SchemaNode = {
   },
 };
 
+const BEDROCK_MODEL_ID = `a Bedrock model id: a foundation model '<provider>.<model>[:<version>]' such as 'anthropic.claude-3-haiku-20240307-v1:0', or an inference profile '<${INFERENCE_PROFILE_PREFIXES.join('|')}>.<foundation-model id>'`;
+const STRENGTH = (what: string): SchemaNode => ({
+  enum: [...FILTER_STRENGTHS],
+  description: `${what}: NONE, LOW, MEDIUM or HIGH (default HIGH).`,
+});
+
+const GENAI_GUARDRAIL: SchemaNode = {
+  type: 'object',
+  description:
+    "The workload's guardrail (encrypted with the platform data key, published as a version); every filter left out stays at its strictest.",
+  errorMessage: 'must be an object { promptAttack, allowNoPromptAttackFilter, contentFilters, pii, deniedTopics }',
+  'x-errors': { additionalProperties: 'unknown field of a guardrail' },
+  additionalProperties: false,
+  properties: {
+    promptAttack: STRENGTH(
+      'Prompt-attack (jailbreak, prompt-injection) filter on input; NONE needs allowNoPromptAttackFilter',
+    ),
+    allowNoPromptAttackFilter: {
+      type: 'boolean',
+      description: 'Turns off prompt-attack filtering when promptAttack is NONE (warns). Default false.',
+    },
+    contentFilters: {
+      type: 'object',
+      description: `Content filter strengths (input and output) by category (${CONTENT_FILTER_TYPES.join(', ')}); a category left out stays HIGH; not all NONE.`,
+      errorMessage: `must be an object of strengths by category (${CONTENT_FILTER_TYPES.join(', ')})`,
+      'x-errors': { additionalProperties: `not a content filter category (${CONTENT_FILTER_TYPES.join(', ')})` },
+      additionalProperties: false,
+      properties: Object.fromEntries(CONTENT_FILTER_TYPES.map((t) => [t, STRENGTH(`The ${t} filter`)])),
+    },
+    pii: {
+      type: 'object',
+      description:
+        'The sensitive-information filter: ANONYMIZE (mask) or BLOCK the listed PII entity types (default: ANONYMIZE email, phone, SSN, card number, AWS keys, passwords).',
+      errorMessage: "must be an object { action: 'ANONYMIZE' | 'BLOCK', entities }",
+      'x-errors': { required: "required: 'ANONYMIZE' or 'BLOCK', got none" },
+      additionalProperties: false,
+      required: ['action'],
+      properties: {
+        action: {
+          enum: [...SENSITIVE_INFORMATION_ACTIONS],
+          description: 'ANONYMIZE masks a detected entity; BLOCK refuses the request or response.',
+        },
+        entities: {
+          type: 'array',
+          description: 'The PII entity types to detect (default: email, phone, SSN, card number, AWS keys, passwords).',
+          minItems: 1,
+          errorMessage: 'must be a non-empty list of PII entity types (an empty list is an empty filter set)',
+          items: {
+            enum: [...PII_ENTITY_TYPES],
+            description: 'A PII entity type (AWS::Bedrock::Guardrail PiiEntityConfig Type).',
+          },
+        },
+      },
+    },
+    deniedTopics: {
+      type: 'array',
+      description: 'Topics the guardrail refuses, in input and output.',
+      errorMessage: 'must be a list of { name, definition, examples }',
+      maxItems: 30,
+      items: {
+        type: 'object',
+        description: 'A denied topic.',
+        errorMessage: 'must be an object { name, definition, examples }',
+        additionalProperties: false,
+        required: ['name', 'definition'],
+        properties: {
+          name: {
+            type: 'string',
+            description: 'The topic: 1-100 letters, digits, spaces and -_!?.',
+            pattern: '^[0-9a-zA-Z_ !?.-]{1,100}$',
+            errorMessage: 'must be 1-100 letters, digits, spaces and -_!?.',
+            'x-errors': { required: 'required: the topic name, got none' },
+          },
+          definition: {
+            type: 'string',
+            description: 'What the topic is, 1-200 characters.',
+            minLength: 1,
+            maxLength: 200,
+            errorMessage: 'must be 1-200 characters',
+            'x-errors': { required: 'required: what the topic is (1-200 characters), got none' },
+          },
+          examples: {
+            type: 'array',
+            description: 'Up to five example phrases, 1-100 characters each.',
+            maxItems: 5,
+            errorMessage: 'must be at most 5 phrases',
+            items: { type: 'string', minLength: 1, maxLength: 100, errorMessage: 'must be 1-100 characters' },
+          },
+        },
+      },
+    },
+  },
+};
+
+const GENAI: SchemaNode = {
+  type: 'object',
+  description:
+    'The Bedrock models the workload invokes (privately, through its own guardrail only), its guardrail and its retrieval.',
+  errorMessage: 'must be an object { models, guardrail, retrieval }',
+  'x-errors': {
+    additionalProperties: 'unknown field of genai',
+    required:
+      "a 'genai' workload needs genai.models, the Bedrock models it invokes (e.g. ['anthropic.claude-3-haiku-20240307-v1:0']); got none",
+  },
+  additionalProperties: false,
+  required: ['models'],
+  properties: {
+    models: {
+      type: 'array',
+      description: 'Bedrock model ids (foundation models or system inference profiles) the workload may invoke.',
+      minItems: 1,
+      errorMessage: 'must be a non-empty list of Bedrock model ids',
+      'x-errors': { required: 'required: the Bedrock models the workload invokes, got none' },
+      items: {
+        type: 'string',
+        pattern: pattern(FOUNDATION_MODEL_ID_PATTERN),
+        errorMessage: `must be ${BEDROCK_MODEL_ID}`,
+      },
+    },
+    guardrail: GENAI_GUARDRAIL,
+    retrieval: {
+      type: 'object',
+      description:
+        "Retrieval from the workload's own indexes (<workload>_*) of the platform's vector store (OpenSearch Serverless, VPC only, data key).",
+      errorMessage: 'must be an object { knowledgeBase, embeddingModel }',
+      'x-errors': { additionalProperties: 'unknown field of retrieval' },
+      additionalProperties: false,
+      properties: {
+        knowledgeBase: {
+          type: 'boolean',
+          description:
+            "A Bedrock knowledge base over the workload's data prefix, writing its own index. Default false.",
+        },
+        embeddingModel: {
+          type: 'string',
+          description: "The knowledge base's embedding model (default 'amazon.titan-embed-text-v2:0').",
+          pattern: pattern(FOUNDATION_MODEL_ID_PATTERN),
+          errorMessage: "must be a Bedrock foundation-model id such as 'amazon.titan-embed-text-v2:0'",
+        },
+      },
+    },
+  },
+};
+
 const ofKind = (kind: string, then: SchemaNode): SchemaNode => ({
   if: { properties: { kind: { const: kind } }, required: ['kind'] },
   then,
@@ -206,7 +357,7 @@ const WORKLOAD: SchemaNode = {
     kind: {
       enum: [...WORKLOAD_KINDS],
       description:
-        'realtime-inference: a SageMaker endpoint; batch: a GPU fleet (EC2); agent: a Lambda-run caller with no compute of its own.',
+        'realtime-inference: a SageMaker endpoint; batch: a GPU fleet (EC2); agent: a Lambda-run caller with no compute of its own; genai: a Lambda-run caller of Bedrock models, through its own guardrail, with optional retrieval.',
     },
     description: {
       type: 'string',
@@ -231,6 +382,10 @@ const WORKLOAD: SchemaNode = {
       description:
         "'realtime-inference': imageDigest or imageUri, model, minInstances, maxInstances; 'batch': minInstances, maxInstances, amiId.",
     },
+    genai: {
+      type: 'object',
+      description: "'genai': the Bedrock models it invokes, its guardrail and its retrieval.",
+    },
   },
   allOf: [
     ofKind('realtime-inference', {
@@ -242,6 +397,7 @@ const WORKLOAD: SchemaNode = {
           errorMessage: "a 'realtime-inference' workload needs a SageMaker GPU instance type such as 'ml.g5.xlarge'",
         },
         compute: REALTIME_COMPUTE,
+        genai: { not: {}, errorMessage: "only a 'genai' workload has a genai section; remove it" },
       },
     }),
     ofKind('batch', {
@@ -253,12 +409,25 @@ const WORKLOAD: SchemaNode = {
           errorMessage: "a 'batch' workload needs an EC2 GPU instance type such as 'g5.2xlarge'",
         },
         compute: BATCH_COMPUTE,
+        genai: { not: {}, errorMessage: "only a 'genai' workload has a genai section; remove it" },
       },
     }),
     ofKind('agent', {
       properties: {
         instanceType: { not: {}, errorMessage: "an 'agent' workload runs without an instance type; remove it" },
         compute: { not: {}, errorMessage: "an 'agent' workload has no compute; remove it" },
+        genai: { not: {}, errorMessage: "only a 'genai' workload has a genai section; remove it" },
+      },
+    }),
+    ofKind('genai', {
+      required: ['genai'],
+      properties: {
+        instanceType: {
+          not: {},
+          errorMessage: "a 'genai' workload runs without an instance type (Bedrock serves its models); remove it",
+        },
+        compute: { not: {}, errorMessage: "a 'genai' workload has no compute (Bedrock serves its models); remove it" },
+        genai: GENAI,
       },
     }),
   ],
@@ -559,7 +728,7 @@ export const PLATFORM_CONFIG_SCHEMA: SchemaNode = {
     workloads: {
       type: 'array',
       description:
-        'The workloads; a config file must list them (only the embedded default, used without a config file, has the three reference workloads).',
+        'The workloads; a config file must list them (only the embedded default, used without a config file, has the four reference workloads).',
       errorMessage: 'must be a list',
       'x-errors': { minItems: 'must list at least one workload' },
       minItems: 1,

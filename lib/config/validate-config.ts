@@ -48,7 +48,7 @@ export interface ValidateOptions {
 const NO_WORKLOADS: Problem = {
   path: ['workloads'],
   message:
-    "a config file must list its workloads (at least one { name, kind }); the three reference workloads are only the embedded default's (npx cdk synth without -c config), got none",
+    "a config file must list its workloads (at least one { name, kind }); the four reference workloads are only the embedded default's (npx cdk synth without -c config), got none",
 };
 
 /**

@@ -7,7 +7,6 @@ import { IVectorStore, VectorIndexAccess, VectorStore } from '../../constructs/g
 import { IWorkloadIdentity } from '../../constructs/identity/workload-identity';
 import { PlatformPermissionsBoundary } from '../../constructs/identity/platform-permissions-boundary';
 import { IPlatformNetwork, SubnetTier } from '../../constructs/network/segmented-network';
-import { acknowledgeWildcardResource } from '../../constructs/private/nag';
 import { PlatformValidationError } from '../../constructs/private/validation';
 import { IPrefixBucket, VpcEndpointExemption } from '../../constructs/storage/encrypted-bucket';
 import { knowledgeBaseRoleName, vectorAccessPolicyName, vectorCollectionName } from '../config/naming-rules';
@@ -69,9 +68,9 @@ export function vectorStoreDnsDomains(): string[] {
 /**
  * The platform's vector store, in the platform stack, when some workload retrieves; else undefined.
  * Its VPC endpoint is in the data tier (where `genai` and `agent` workloads run; the network ACLs
- * admit traffic within a tier). The permissions boundary is raised by exactly `aoss:APIAccessAll` on
- * this collection (and `bedrock:InvokeModel` on the knowledge bases' embedding models); roles still
- * need their own grants.
+ * admit traffic within a tier). The permissions boundary's ceiling is raised by `aoss:APIAccessAll`
+ * (and, with knowledge bases, `bedrock:InvokeModel` and `bedrock:Retrieve`), by name: roles still need
+ * their own grants, on this collection, their embedding model, their knowledge base.
  *
  * Loosenings decided here, from the config: standby replicas off outside the production profile,
  * and the Bedrock service admitted by the network policy only when some workload has a knowledge base.
@@ -105,23 +104,13 @@ export function addVectorStore(
       `Profile '${config.profile}': one Availability Zone of vector replicas halves the collection's cost floor.`,
     );
   }
-  platform.boundary.permit('VectorStoreDataPlane', ['aoss:APIAccessAll'], [store.collectionArn]);
-  const models = [...new Set(knowledgeBases.map(embeddingModelOf))];
-  if (models.length > 0) {
+  // The boundary's ceiling gains the actions by name only (resource `*`, narrowed by each role's own
+  // policy): the boundary is one managed policy of at most 6,144 characters, and per-resource statements
+  // for the collection, the embedding models and the knowledge bases would not fit beside the rest.
+  platform.boundary.raiseCeiling(['aoss:APIAccessAll']);
+  if (knowledgeBases.length > 0) {
     // The knowledge base roles embed with their models; workloads query their own knowledge base.
-    platform.boundary.permit(
-      'KnowledgeBaseEmbeddingModels',
-      ['bedrock:InvokeModel'],
-      models.map((m) => `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/${m}`),
-    );
-    const knowledgeBaseArns = `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:knowledge-base/*`;
-    platform.boundary.permit('KnowledgeBaseRetrieve', ['bedrock:Retrieve'], [knowledgeBaseArns]);
-    acknowledgeWildcardResource(
-      platform.boundary.policy.node.defaultChild!,
-      knowledgeBaseArns,
-      'A permissions boundary is a ceiling, not a grant: each workload role is granted bedrock:Retrieve on its own ' +
-        "knowledge base's ARN only (addRetrieval); the knowledge bases are created in the workload stacks, after this one.",
-    );
+    platform.boundary.raiseCeiling(['bedrock:InvokeModel', 'bedrock:Retrieve']);
   }
   return store;
 }

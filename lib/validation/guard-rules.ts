@@ -21,6 +21,8 @@ export const GUARD_RULE_FILES: readonly string[] = [
   'threat-monitoring.guard',
   // OpenSearch Serverless (retrieval's vector store): no public collection; customer-key encryption.
   'vector-store.guard',
+  // Bedrock: guardrails encrypted with a customer key and filtering prompt attacks; endpoint policies on Bedrock endpoints.
+  'genai.guard',
 ];
 
 /**

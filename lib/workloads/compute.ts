@@ -9,6 +9,7 @@ import {
   ModelImage,
   ModelImageRepository,
 } from '../../constructs/inference';
+import { IMAGE_REPOSITORIES_PER_STACK } from '../config/quotas';
 import { PlatformValidationError } from '../../constructs/private/validation';
 import {
   releaseRoleName,
@@ -111,16 +112,33 @@ export function addWorkloadCompute(
 export { workloadRepositoryName } from '../config/names';
 
 /**
- * Image repositories per stack: the platform stack holds the first this many, and each further
- * `<platform>-images-<n>` stack as many. A repository is one resource, and each one a workload stack
- * references is two outputs of its stack (CloudFormation allows 200 outputs and 500 resources a stack,
+ * Image repositories per stack (`IMAGE_REPOSITORIES_PER_STACK`, with the quotas the config validator checks):
+ * the platform stack holds the first this many, and each further `<platform>-images-<n>` stack as many. A
+ * repository is one resource, and each one a workload stack references is two outputs of its stack
+ * (CloudFormation allows 200 outputs and 500 resources a stack,
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), so the
  * platform stack's share stays bounded whatever the number of workloads.
  */
-export const IMAGE_REPOSITORIES_PER_STACK = 50;
+export { IMAGE_REPOSITORIES_PER_STACK };
 
 /** Where a platform's image repositories are made: the scope of each shard, filled in order. */
-const imageShards = new WeakMap<PlatformStack, { scopes: Construct[]; count: number }>();
+const imageShards = new WeakMap<PlatformStack, { scopes: Construct[]; count: number; perStack: number }>();
+
+/**
+ * Set how many image repositories each stack of this platform holds (`IMAGE_REPOSITORIES_PER_STACK`
+ * unless set), before the first repository is made: tests shard a small platform this way.
+ */
+export function setImageRepositoriesPerStack(platform: PlatformStack, perStack: number): void {
+  const shards = imageShards.get(platform);
+  if ((shards && shards.count > 0) || !Number.isInteger(perStack) || perStack < 1) {
+    throw new PlatformValidationError(
+      platform,
+      `imageRepositoriesPerStack must be a whole number, at least 1, set before the first repository; got ${perStack}` +
+        (shards && shards.count > 0 ? ` after ${shards.count} repositories` : ''),
+    );
+  }
+  imageShards.set(platform, { scopes: [], count: 0, perStack });
+}
 
 /**
  * The stacks holding image repositories besides the platform stack (`<platform>-images-<n>`, n from 2),
@@ -141,13 +159,13 @@ export function imageRepositoryFor(
   workloadName: string,
   platformName: string,
 ): ModelImageRepository {
-  const shards = imageShards.get(platform) ?? { scopes: [], count: 0 };
+  const shards = imageShards.get(platform) ?? { scopes: [], count: 0, perStack: IMAGE_REPOSITORIES_PER_STACK };
   imageShards.set(platform, shards);
   for (const scope of shards.scopes) {
     const existing = scope.node.tryFindChild(workloadName) as ModelImageRepository | undefined;
     if (existing) return existing;
   }
-  const index = Math.floor(shards.count / IMAGE_REPOSITORIES_PER_STACK);
+  const index = Math.floor(shards.count / shards.perStack);
   if (!shards.scopes[index]) {
     if (index === 0) {
       shards.scopes.push(
@@ -161,7 +179,7 @@ export function imageRepositoryFor(
         stackName,
         description: `Zero-trust AI platform: workload image repositories, shard ${index + 1}`,
       });
-      stack.addDependency(platform, 'models key');
+      stack.addStackDependency(platform, 'models key');
       shards.scopes.push(new Construct(stack, 'WorkloadImages'));
     }
   }

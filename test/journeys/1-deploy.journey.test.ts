@@ -25,6 +25,7 @@ describeJourney(1, {
           'ztai-workload-fraud-scoring',
           'ztai-workload-doc-finetune',
           'ztai-workload-support-agent',
+          'ztai-workload-support-assistant',
           'ztai-audit',
           'ztai-api',
         ],
@@ -50,6 +51,7 @@ describeJourney(1, {
         'ztai-workload-fraud-scoring': 'workloads',
         'ztai-workload-doc-finetune': 'workloads',
         'ztai-workload-support-agent': 'workloads',
+        'ztai-workload-support-assistant': 'workloads',
         'ztai-api': 'api',
         'ztai-audit': 'audit',
       });

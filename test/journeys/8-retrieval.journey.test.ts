@@ -52,13 +52,12 @@ const EMBEDDING_MODEL = `arn:aws:bedrock:${REGION}::foundation-model/amazon.tita
 const OTHER_MODEL = `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0`;
 
 /**
- * The review tool's resolver (tools/review/intrinsics.ts) has no entry for
- * AWS::OpenSearchServerless::Collection or AWS::Bedrock::KnowledgeBase: it writes the collection's
- * GetAtt Arn with the CloudFormation service name (`arn:aws:opensearchserverless:…`) and leaves the
- * knowledge base's KnowledgeBaseArn as `<stack>-<logicalId>.KnowledgeBaseArn`. The real ARNs
- * (Service Authorization Reference) are `arn:<partition>:aoss:<region>:<account>:collection/<id>` and
- * `arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>`: the resolved policies are rewritten
- * to those forms before evaluation.
+ * The review tool's resolver (tools/review/intrinsics.ts) writes the collection's and the knowledge
+ * base's ARNs in their real forms (Service Authorization Reference):
+ * `arn:<partition>:aoss:<region>:<account>:collection/<id>` and
+ * `arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>`. Before it did, it wrote the
+ * CloudFormation service name and an unresolved attribute; this rewrite of those older forms is kept
+ * so the suite states what it relies on.
  */
 function realArns<T>(value: T): T {
   return JSON.parse(
@@ -162,17 +161,24 @@ describe('journey 8: retrieval', () => {
       );
     });
 
-    test('negative control: without the boundary statement the store adds, A would be denied', async () => {
+    test('negative control: without the action the store adds to the boundary ceiling, A would be denied', async () => {
       const boundary = roles['wl-a'].boundary!;
-      const policy = boundary.policy as { Statement: { Sid?: string }[] };
+      type Statement = { Sid?: string; Action?: string | string[] };
+      const policy = boundary.policy as { Statement: Statement[] };
+      const ceiling = policy.Statement.find((s) => s.Sid === 'PlatformServiceCeiling')!;
+      expect(ceiling.Action).toContain('aoss:APIAccessAll');
       const without = {
         ...roles['wl-a'],
         boundary: {
           name: boundary.name,
-          policy: { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== 'VectorStoreDataPlane') },
+          policy: {
+            ...policy,
+            Statement: policy.Statement.map((s) =>
+              s === ceiling ? { ...s, Action: (s.Action as string[]).filter((a) => a !== 'aoss:APIAccessAll') } : s,
+            ),
+          },
         },
       };
-      expect(policy.Statement.some((s) => s.Sid === 'VectorStoreDataPlane')).toBe(true);
       expect(await evaluate({ role: without, action: 'aoss:APIAccessAll', resourceArn: collectionArn })).toBe(
         'ImplicitlyDenied',
       );
@@ -311,12 +317,18 @@ describe('journey 8: retrieval', () => {
       ]);
     });
 
-    test("the config's naming rules know the data-access policy name: 32 characters at most", () => {
-      const shape = { kind: 'agent' as const, repository: false, people: false };
-      expect(maxWorkloadNameLength('ztai', { ...shape, retrieval: true })).toBe(23);
-      expect(maxWorkloadNameLength('a-twenty-char-platfo', { ...shape, retrieval: true })).toBe(7);
-      expect(maxWorkloadNameLength('ztai', shape)).toBeGreaterThan(23);
+    test('the data-access policy name fits OpenSearch Serverless (32 characters) whatever the names: readable when it can be, else cut with a digest', () => {
+      const shape = { kind: 'genai' as const, repository: false, people: false };
+      expect(maxWorkloadNameLength('a-twenty-char-platfo', { ...shape, retrieval: true })).toBe(
+        maxWorkloadNameLength('a-twenty-char-platfo', shape),
+      );
       expect(vectorAccessPolicyName('ztai', 'support-assistant')).toBe('ztai-rag-support-assistant');
+      const long = vectorAccessPolicyName('a-twenty-char-platfo', 'support-assistant');
+      expect(long).toMatch(/^support-assistant-[0-9a-f]{8}$/);
+      expect(vectorAccessPolicyName('another-20-char-plat', 'support-assistant')).not.toBe(long);
+      const longest = vectorAccessPolicyName('a-twenty-char-platfo', `a${'b'.repeat(31)}`);
+      expect(longest.length).toBeLessThanOrEqual(32);
+      expect(longest).toMatch(/^[a-z][a-z0-9-]{2,31}$/);
     });
 
     test('addRetrieval refuses a workload without genai.retrieval', () => {

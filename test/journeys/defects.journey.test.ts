@@ -200,7 +200,13 @@ function executionRolePathExemption(a: CloudAssembly): void {
       ...vpce.Condition.ArnNotLike['aws:PrincipalArn'].filter((p: unknown) => !names(p, EXECUTION_ROLE_PATH)),
       pattern,
     ];
-    removeStatements(doc, (s) => s.Sid !== VPCE_DENY && names(s.Condition?.ArnEquals, EXECUTION_ROLE_PATH));
+    // The exemption's confining statements: by exact ARN, or (the execution roles as one tagged family) by ArnLike.
+    removeStatements(
+      doc,
+      (s) =>
+        s.Sid !== VPCE_DENY &&
+        (names(s.Condition?.ArnEquals, EXECUTION_ROLE_PATH) || names(s.Condition?.ArnLike, EXECUTION_ROLE_PATH)),
+    );
   }
 }
 

@@ -107,9 +107,28 @@ describe('the reference templates', () => {
     const [[endpointsId]] = platformResources.filter(
       ([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && id.startsWith('NetworkEndpointsSecurityGroup'),
     );
+    const [[tierId, tier]] = platformResources.filter(
+      ([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && id.startsWith('NetworkWorkloadsSecurityGroup'),
+    );
+    // The workload tier's group has no rules of its own (CDK's placeholder that allows nothing aside): membership
+    // of it is what the endpoints admit, by one rule whatever the number of workloads.
+    expect(tier.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(tier.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+    const ingress = resources('AWS::EC2::SecurityGroupIngress').filter(([, r]) =>
+      JSON.stringify(r.Properties.GroupId).includes(endpointsId),
+    );
+    expect(ingress.map(([, r]) => [r.Properties.FromPort, JSON.stringify(r.Properties.SourceSecurityGroupId)])).toEqual(
+      [[443, JSON.stringify({ 'Fn::GetAtt': [tierId, 'GroupId'] })]],
+    );
     // Workloads' rules live inline in their own group: no standalone egress rule anywhere.
     expect(resources('AWS::EC2::SecurityGroupEgress')).toEqual([]);
-    const workloads = resources('AWS::EC2::SecurityGroup').filter(([id]) => !id.includes(`/${endpointsId}`));
+    // The vector store's VPC endpoint has a group of its own (ingress from retrieving workloads only, no egress).
+    const workloads = resources('AWS::EC2::SecurityGroup').filter(
+      ([id]) =>
+        !id.includes(`/${endpointsId}`) &&
+        !id.includes(`/${tierId}`) &&
+        !id.includes('/VectorStoreEndpointSecurityGroup'),
+    );
     // The admission gate, the agent, the real-time endpoint and the GPU fleet of the reference config.
     expect(workloads.length).toBeGreaterThanOrEqual(4);
     for (const [id, g] of workloads) {
@@ -118,14 +137,19 @@ describe('the reference templates', () => {
         protocol: r.IpProtocol,
         ports: [r.FromPort, r.ToPort],
         to: r.DestinationSecurityGroupId
-          ? JSON.stringify(r.DestinationSecurityGroupId).includes(endpointsId) && 'endpoints'
+          ? JSON.stringify(r.DestinationSecurityGroupId).includes('VectorStoreEndpointSecurityGroup')
+            ? 'vector-store'
+            : JSON.stringify(r.DestinationSecurityGroupId).includes(endpointsId) && 'endpoints'
           : r.DestinationPrefixListId
             ? JSON.stringify(r.DestinationPrefixListId).includes(lookupId) && 's3-prefix-list'
             : JSON.stringify(r),
       }));
+      // A genai workload that retrieves also reaches the vector store's VPC endpoint (HTTPS, its group only).
+      const retrieves = id.startsWith('ztai-workload-support-assistant/');
       expect(rules).toEqual([
         { id, protocol: 'tcp', ports: [443, 443], to: 'endpoints' },
         { id, protocol: 'tcp', ports: [443, 443], to: 's3-prefix-list' },
+        ...(retrieves ? [{ id, protocol: 'tcp', ports: [443, 443], to: 'vector-store' }] : []),
       ]);
     }
   });
@@ -141,7 +165,9 @@ describe('the reference templates', () => {
     expect(routeTables).toMatch(/NetworkgpuSubnet1RouteTable/);
     expect(routeTables).toMatch(/NetworkdataSubnet1RouteTable/);
     const lookups = resources('Custom::AWS')
-      .map(([, r]) => JSON.parse(joined(r.Properties.Create)))
+      .map(([, r]) => joined(r.Properties.Create))
+      .filter((create) => create.includes('describeManagedPrefixLists'))
+      .map((create) => JSON.parse(create))
       .filter((call) => call.action === 'describeManagedPrefixLists');
     expect(lookups.map((call) => call.parameters)).toEqual([
       { Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.<region>.s3'] }] },

@@ -483,6 +483,7 @@ describe('workloads: a file gets exactly the workloads it names', () => {
       'fraud-scoring',
       'doc-finetune',
       'support-agent',
+      'support-assistant',
     ]);
   });
 

@@ -7,6 +7,9 @@ import { loadPlatformConfig } from '../../lib/config/load-config';
 import {
   ApiClientConfig,
   ApiConfig,
+  GenAiGuardrailConfig,
+  GenAiRetrievalConfig,
+  GenAiWorkloadConfig,
   ModelIntegrityConfig,
   NetworkConfig,
   PlatformConfig,
@@ -126,6 +129,7 @@ describe('the schema and the TypeScript types name the same fields', () => {
         instanceType: true,
         invokes: true,
         compute: true,
+        genai: true,
       }),
     ],
     [
@@ -179,6 +183,28 @@ describe('the schema and the TypeScript types name the same fields', () => {
         maxInstances: true,
         amiId: true,
       }),
+    );
+  });
+});
+
+describe('genai', () => {
+  const fields = <T>(all: Record<keyof T, true>): string[] => Object.keys(all).sort();
+  test('GenAiWorkloadConfig, GenAiGuardrailConfig and GenAiRetrievalConfig: the genai branch', () => {
+    const genai = branch('genai').properties!.genai;
+    expect(Object.keys(props(genai)).sort()).toEqual(
+      fields<GenAiWorkloadConfig>({ models: true, guardrail: true, retrieval: true }),
+    );
+    expect(Object.keys(props(genai.properties!.guardrail)).sort()).toEqual(
+      fields<GenAiGuardrailConfig>({
+        promptAttack: true,
+        allowNoPromptAttackFilter: true,
+        contentFilters: true,
+        pii: true,
+        deniedTopics: true,
+      }),
+    );
+    expect(Object.keys(props(genai.properties!.retrieval)).sort()).toEqual(
+      fields<GenAiRetrievalConfig>({ knowledgeBase: true, embeddingModel: true }),
     );
   });
 });
@@ -296,7 +322,7 @@ describe('examples/platform.yaml', () => {
   test('loads and validates through the real loader', () => {
     const config = loadPlatformConfig(EXAMPLE);
     expect(config.platformName).toBe('acme-ai');
-    expect(config.workloads.map((w) => w.kind)).toEqual(['realtime-inference', 'batch', 'agent']);
+    expect(config.workloads.map((w) => w.kind)).toEqual(['realtime-inference', 'batch', 'agent', 'genai']);
     expect(config.api?.clients?.map((c) => c.caller)).toEqual(['claims-agent']);
   });
 

@@ -18,7 +18,8 @@ type Raw = Record<string, unknown>;
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
-// The embedded default (workloads[0] fraud-scoring realtime, [1] doc-finetune batch, [2] support-agent agent).
+// The embedded default (workloads[0] fraud-scoring realtime, [1] doc-finetune batch, [2] support-agent agent,
+// [3] support-assistant genai).
 // Without its `api` section: the default's API client names the demo agent, which many cases below edit.
 const plain = (): Raw => {
   const { api: _api, ...rest } = JSON.parse(JSON.stringify(DEFAULT_PLATFORM_CONFIG));
@@ -195,7 +196,7 @@ describe('validatePlatformConfig', () => {
       {
         title: 'invoking an agent',
         raw: plus({ name: 'triage-agent', kind: 'agent', invokes: ['support-agent'] }),
-        field: 'workloads[3].invokes[0]',
+        field: 'workloads[4].invokes[0]',
         value: "'support-agent' is a 'agent' workload",
         allowed: "only 'realtime-inference' workloads can be invoked",
       },
@@ -237,7 +238,7 @@ describe('validatePlatformConfig', () => {
       {
         title: 'a duplicate workload name',
         raw: plus({ name: 'fraud-scoring', kind: 'realtime-inference', instanceType: 'ml.g5.2xlarge', compute: IMAGE }),
-        field: 'workloads[3].name',
+        field: 'workloads[4].name',
         value: "duplicate workload name 'fraud-scoring'",
         allowed: '(also workloads[0])',
       },
@@ -319,14 +320,14 @@ describe('validatePlatformConfig', () => {
         raw: workload(1, { kind: 'streaming' }),
         field: 'workloads[1].kind',
         value: "got 'streaming'",
-        allowed: 'must be one of realtime-inference, batch, agent',
+        allowed: 'must be one of realtime-inference, batch, agent, genai',
       },
       {
         title: 'no kind',
         raw: workload(1, { kind: undefined }),
         field: 'workloads[1].kind',
         value: 'got undefined',
-        allowed: 'must be one of realtime-inference, batch, agent',
+        allowed: 'must be one of realtime-inference, batch, agent, genai',
       },
       {
         title: 'a description over 256 characters',
@@ -761,7 +762,7 @@ describe('validatePlatformConfig', () => {
     test('a typo in a workload reports the unknown field and the field it left out', () => {
       const problems = problemsOf(workload(0, { instanceType: undefined, instancetype: 'ml.g5.xlarge' }));
       expect(problems).toEqual([
-        'workloads[0].instancetype: unknown field; allowed fields of workloads[0]: name, kind, description, instanceType, invokes, compute',
+        'workloads[0].instancetype: unknown field; allowed fields of workloads[0]: name, kind, description, instanceType, invokes, compute, genai',
         `workloads[0].instanceType: ${SAGEMAKER_GPU}, got undefined`,
       ]);
     });

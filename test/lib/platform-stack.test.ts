@@ -16,7 +16,7 @@ import { CDK_CONTEXT, resourcesOfType } from '../helpers/stacks';
  * cdk-nag pack and the built-in CloudFormation validator (findings as errors).
  */
 /**
- * The ceiling on acknowledgements. Today (76 distinct rule@construct pairs):
+ * The ceiling on acknowledgements. Today (84 distinct rule@construct pairs):
  * - 15 single-region buckets (NIST/HIPAA/PCI replication on 5 buckets) and 6 SSE-S3 on the two
  *   access-log targets (S3 server access logging requires SSE-S3), 3 NACLs (AwsSolutions-VPC3:
  *   deliberate tier separation);
@@ -37,9 +37,17 @@ import { CDK_CONTEXT, resourcesOfType } from '../helpers/stacks';
  *   (LambdaInsideVPC x3: it must reach the EC2 API, which the isolated VPC cannot; LambdaDLQ x3 and
  *   LambdaConcurrency x2: CloudFormation calls it synchronously, only while the stack deploys;
  *   Serverless-LambdaTracing: AwsCustomResource has no tracing setting).
+ * - 5 for the genai workload (issue #14), all AwsSolutions-IAM5: its data prefix (as every workload),
+ *   its knowledge base's read of that prefix, `bedrock:Retrieve` on `knowledge-base/*` in the boundary
+ *   (a ceiling; the knowledge bases are created after it, in the workload stacks), the invocation-log
+ *   delivery role's log streams (Bedrock names them) and PutModelInvocationLoggingConfiguration
+ *   (no resource type). The deploy-time call shares the stack's singleton function (no new acknowledgement).
+ * - 3 IAMPolicyNoStatementsWithFullAccess (NIST/HIPAA/PCI) on the permissions boundary: its deny of `iam:*`
+ *   (no platform role calls IAM). Listing IAM's write actions instead costs ~300 of the boundary's 6,144
+ *   characters, which the production profile needs (constructs/private/policy-size.ts checks it at synth).
  * Raise it only with a reason in the commit; prefer fixing the finding.
  */
-const MAX_ACKNOWLEDGEMENTS = 76;
+const MAX_ACKNOWLEDGEMENTS = 84;
 
 type Template = { Resources: Record<string, { Type: string; Properties?: any; DeletionPolicy?: string }> };
 
@@ -73,6 +81,7 @@ describe('reference platform', () => {
       'ztai-workload-doc-finetune',
       'ztai-workload-fraud-scoring',
       'ztai-workload-support-agent',
+      'ztai-workload-support-assistant',
     ]);
   });
 

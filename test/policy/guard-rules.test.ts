@@ -73,7 +73,7 @@ function ruleBlocks(content: string): Array<{ id: string; body: string }> {
 }
 
 describe('loadGuardRules', () => {
-  test('loads the six area files in order', () => {
+  test('loads the seven area files in order', () => {
     const rules = loadGuardRules();
     expect(rules.map((r) => r.name)).toEqual([
       'access.guard',
@@ -82,6 +82,7 @@ describe('loadGuardRules', () => {
       'governance.guard',
       'threat-monitoring.guard',
       'vector-store.guard',
+      'genai.guard',
     ]);
     expect(rules.every((r) => r.content.includes('rule ZTAI_'))).toBe(true);
   });

@@ -12,7 +12,7 @@
 import { CloudAssembly } from './assembly';
 import { AssemblyResolver, PlaceholderEnvironment } from './intrinsics';
 import { byString } from './json';
-import { defaultKeyPolicy, expandExecuteApi, PolicyIndex } from './policies';
+import { defaultKeyPolicy, EndpointRecord, expandExecuteApi, PolicyIndex } from './policies';
 import { asArray, tagsOf } from './resolved-templates';
 import { Decision, NamedPolicy, PolicyDoc, simulateRequest } from './simulate';
 
@@ -26,6 +26,12 @@ export const SENSITIVE_ACTIONS = {
   'sagemaker-endpoint': ['sagemaker:InvokeEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'],
   'api-route': ['execute-api:Invoke'],
   'signing-profile': ['signer:StartSigningJob', 'signer:RevokeSignature'],
+  // Generative AI (issue #14): a model is evaluated once per guardrail of the assembly (the request names
+  // that guardrail's published version) and once naming none.
+  'bedrock-model': ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+  'bedrock-guardrail': ['bedrock:ApplyGuardrail', 'bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail'],
+  'vector-collection': ['aoss:APIAccessAll', 'aoss:DeleteCollection'],
+  'knowledge-base': ['bedrock:Retrieve', 'bedrock:DeleteKnowledgeBase'],
 } as const;
 
 export type ResourceKind = keyof typeof SENSITIVE_ACTIONS;
@@ -80,6 +86,11 @@ export interface MatrixResource {
   readonly usedVia?: string[];
   /** The VPC endpoint a caller reaches this resource through, if the assembly has one for its service. */
   readonly vpcEndpoint?: string;
+  /**
+   * For Bedrock models: the guardrail (id) whose published version the request names
+   * (`bedrock:GuardrailIdentifier`), or `none`.
+   */
+  readonly guardrail?: string;
   readonly actions: string[];
 }
 
@@ -127,6 +138,8 @@ interface Principal extends MatrixPrincipal {
 
 interface Resource extends MatrixResource {
   readonly account: string;
+  /** Request context particular to the resource (a Bedrock model's guardrail). */
+  readonly context?: Record<string, string>;
   readonly resourcePolicy?: PolicyDoc;
   readonly tags: Record<string, string>;
   readonly endpoint?: { id: string; vpcId?: string; policy?: PolicyDoc };
@@ -217,6 +230,7 @@ async function evaluate(
     if (resource.endpoint.vpcId) context['aws:SourceVpc'] = resource.endpoint.vpcId;
   }
   if (action.startsWith('kms:')) context['kms:CallerAccount'] = principal.account;
+  Object.assign(context, resource.context ?? {});
   if (action === 's3:PutObject' && resource.encryptionKeyArn) {
     // A compliant upload names SSE-KMS and the bucket's own key, as the platform buckets require.
     context['s3:x-amz-server-side-encryption'] = 'aws:kms';
@@ -273,7 +287,7 @@ function publicPrincipal(p: Principal): MatrixPrincipal {
 
 function publicResource(r: Resource): MatrixResource {
   const out: Record<string, unknown> = { ...r };
-  for (const internal of ['account', 'resourcePolicy', 'tags', 'endpoint']) delete out[internal];
+  for (const internal of ['account', 'resourcePolicy', 'tags', 'endpoint', 'context']) delete out[internal];
   return out as unknown as MatrixResource;
 }
 
@@ -438,6 +452,103 @@ class PolicyModel extends PolicyIndex {
     }
 
     out.push(...this.apiRoutes(endpoints.get('execute-api')));
+    out.push(...this.genaiResources(endpoints, workloads));
+    return out;
+  }
+
+  /**
+   * Bedrock models (those the bedrock-runtime endpoint policies admit), evaluated through each guardrail's
+   * published version and with none; the guardrails; vector collections; knowledge bases.
+   */
+  private genaiResources(endpoints: Map<string, EndpointRecord>, workloads: Set<string>): Resource[] {
+    const out: Resource[] = [];
+    const runtime = endpoints.get('bedrock-runtime');
+    const agentRuntime = endpoints.get('bedrock-agent-runtime');
+    const via = (ep: EndpointRecord | undefined) => (ep ? { endpoint: ep, vpcEndpoint: ep.id } : {});
+    // A workload's guardrail construct is named Guardrail-<workload> (lib/genai/bedrock.ts).
+    const workloadOf = (path: string): string | undefined => {
+      const name = /\/Guardrail-([a-z0-9-]+)$/.exec(path)?.[1];
+      return name && workloads.has(name) ? name : undefined;
+    };
+    const versions = this.ofType('AWS::Bedrock::GuardrailVersion');
+    const guardrails = this.ofType('AWS::Bedrock::Guardrail').map((g) => {
+      const arn = this.resolver.getAtt(g.stack, g.logicalId, 'GuardrailArn');
+      const names = [this.resolver.getAtt(g.stack, g.logicalId, 'GuardrailId'), arn];
+      const version = versions.find((v) => names.includes(String(this.props(v).GuardrailIdentifier)));
+      return {
+        resource: g,
+        id: this.id(g),
+        arn,
+        workload: workloadOf(this.id(g)),
+        identifier: version ? `${arn}:${this.resolver.getAtt(version.stack, version.logicalId, 'Version')}` : undefined,
+      };
+    });
+    const models = new Set<string>();
+    for (const st of asArray(runtime?.policy?.Statement) as { Action?: unknown; Resource?: unknown }[]) {
+      if (!asArray(st.Action).includes('bedrock:InvokeModel')) continue;
+      for (const r of asArray(st.Resource)) if (typeof r === 'string' && !r.includes('*')) models.add(r);
+    }
+    for (const model of [...models].sort(byString)) {
+      const common = {
+        kind: 'bedrock-model' as const,
+        arn: model,
+        account: this.resolver.account,
+        tags: {},
+        ...via(runtime),
+        actions: [...SENSITIVE_ACTIONS['bedrock-model']],
+      };
+      out.push({ ...common, id: `${model}#guardrail=none`, guardrail: 'none' });
+      for (const g of guardrails) {
+        if (!g.identifier) continue;
+        out.push({
+          ...common,
+          id: `${model}#guardrail=${g.id}`,
+          guardrail: g.id,
+          context: { 'bedrock:GuardrailIdentifier': g.identifier },
+          ...(g.workload ? { workload: g.workload } : {}),
+        });
+      }
+    }
+    for (const g of guardrails) {
+      out.push({
+        id: g.id,
+        kind: 'bedrock-guardrail',
+        arn: g.arn,
+        constructPath: g.resource.constructPath,
+        account: this.resolver.accountOf(g.resource.stack),
+        tags: {},
+        ...via(runtime),
+        ...(g.workload ? { workload: g.workload } : {}),
+        actions: [...SENSITIVE_ACTIONS['bedrock-guardrail']],
+      });
+    }
+    for (const c of this.ofType('AWS::OpenSearchServerless::Collection')) {
+      const tags = tagsOf(this.props(c));
+      out.push({
+        id: this.id(c),
+        kind: 'vector-collection',
+        arn: this.resolver.getAtt(c.stack, c.logicalId, 'Arn'),
+        constructPath: c.constructPath,
+        account: this.resolver.accountOf(c.stack),
+        tags,
+        ...(tags[WORKLOAD_TAG] ? { workload: tags[WORKLOAD_TAG] } : {}),
+        actions: [...SENSITIVE_ACTIONS['vector-collection']],
+      });
+    }
+    for (const kb of this.ofType('AWS::Bedrock::KnowledgeBase')) {
+      const tags = tagsOf(this.props(kb));
+      out.push({
+        id: this.id(kb),
+        kind: 'knowledge-base',
+        arn: this.resolver.getAtt(kb.stack, kb.logicalId, 'KnowledgeBaseArn'),
+        constructPath: kb.constructPath,
+        account: this.resolver.accountOf(kb.stack),
+        tags,
+        ...via(agentRuntime),
+        ...(tags[WORKLOAD_TAG] ? { workload: tags[WORKLOAD_TAG] } : {}),
+        actions: [...SENSITIVE_ACTIONS['knowledge-base']],
+      });
+    }
     return out;
   }
 

@@ -23,6 +23,16 @@ export interface PriceTable {
   readonly ec2InstanceHour: Record<string, number>;
   readonly sageMakerInstanceHour: Record<string, number>;
   /**
+   * Where each instance family's hourly rates come from and when they were read: every family priced in
+   * ec2InstanceHour / sageMakerInstanceHour is named in exactly one entry (a test of the repo table checks it).
+   */
+  readonly instanceHourSources?: readonly {
+    readonly ec2: readonly string[];
+    readonly sageMaker: readonly string[];
+    readonly asOf: string;
+    readonly source: string;
+  }[];
+  /**
    * Accelerated families the platform accepts (constructs/inference/gpu-instance-types.ts) that the table holds
    * no dated price for yet: their instances are reported as needing a price, never priced by a guess.
    */
@@ -89,6 +99,9 @@ const USAGE_ONLY_UNRATED: Record<string, string> = {
   'AWS::Cognito::UserPool': 'monthly active users',
   'AWS::Route53Resolver::FirewallDomainList': 'domains stored and DNS queries',
   'AWS::Route53Resolver::FirewallRuleGroup': 'DNS queries inspected',
+  'AWS::Bedrock::Guardrail': 'text units each configured policy evaluates',
+  'AWS::Bedrock::KnowledgeBase':
+    'embedding-model tokens at ingestion and retrieval (model invocations), and its vector store',
 };
 
 /** Types that carry no fixed charge and no usage line of their own. */
@@ -153,6 +166,11 @@ const NO_FIXED_CHARGE = new Set([
   'AWS::Signer::SigningProfile',
   'AWS::Events::Rule',
   'AWS::CloudFormation::WaitConditionHandle',
+  'AWS::Bedrock::GuardrailVersion',
+  'AWS::Bedrock::EnforcedGuardrailConfiguration',
+  'AWS::Bedrock::DataSource',
+  'AWS::OpenSearchServerless::SecurityPolicy',
+  'AWS::OpenSearchServerless::AccessPolicy',
 ]);
 
 /** Load a price table. */
@@ -411,6 +429,29 @@ export function estimateCost(
         }
         break;
       }
+      case 'AWS::OpenSearchServerless::Collection': {
+        // OCUs are shared by the collections of one key (vector collections apart from the others): the floor
+        // is the account's, once per key (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-scaling.html).
+        const standby = String(rp.StandbyReplicas ?? 'ENABLED') !== 'DISABLED';
+        notPriced.push({
+          resource: id(r),
+          type: r.type,
+          reason: `OCU-hours: a ${String(rp.Type ?? '').toLowerCase() || 'serverless'} collection keeps at least ${
+            standby
+              ? '2 OCUs (0.5 x 2 indexing, 0.5 x 2 search, standby replicas on)'
+              : '1 OCU (0.5 indexing, 0.5 search, no standby replicas)'
+          } running, shared by the collections of its key; the price table has no OCU-hour rate`,
+        });
+        break;
+      }
+      case 'AWS::OpenSearchServerless::VpcEndpoint':
+        notPriced.push({
+          resource: id(r),
+          type: r.type,
+          reason:
+            'an OpenSearch Serverless VPC endpoint (an interface endpoint the service manages): the price table has no rate for it',
+        });
+        break;
       default:
         // A custom resource has no charge of its own: the Lambda function behind it is a resource of its own.
         if (NO_FIXED_CHARGE.has(r.type) || r.type.startsWith('Custom::')) free.set(r.type, (free.get(r.type) ?? 0) + 1);

@@ -166,6 +166,35 @@ const TYPES: Record<string, TypeNaming> = {
       Id: (n) => n.id.slice(0, 8),
     },
   },
+  // Bedrock guardrails: ids are 12 lower-case letters and digits; a published version is numbered from 1
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrailversion.html:
+  // Ref is `<guardrail id>|<version>`).
+  'AWS::Bedrock::Guardrail': {
+    ref: (n) => arn('bedrock', n, `guardrail/${n.id.slice(0, 12)}`),
+    attrs: {
+      GuardrailArn: (n) => arn('bedrock', n, `guardrail/${n.id.slice(0, 12)}`),
+      GuardrailId: (n) => n.id.slice(0, 12),
+      Version: () => 'DRAFT',
+    },
+  },
+  'AWS::Bedrock::GuardrailVersion': { ref: (n) => `${n.id.slice(0, 12)}|1`, attrs: { Version: () => '1' } },
+  // ARN formats from the Service Authorization Reference (resource types aoss `collection`, bedrock
+  // `knowledge-base`); ids as the services write them (26 lower-case characters, 10 upper-case).
+  'AWS::OpenSearchServerless::Collection': {
+    ref: (n) => n.id.slice(0, 26),
+    attrs: {
+      Arn: (n) => arn('aoss', n, `collection/${n.id.slice(0, 26)}`),
+      Id: (n) => n.id.slice(0, 26),
+      CollectionEndpoint: (n) => `https://${n.id.slice(0, 26)}.${n.region}.aoss.amazonaws.com`,
+    },
+  },
+  'AWS::Bedrock::KnowledgeBase': {
+    ref: (n) => n.id.slice(0, 10).toUpperCase(),
+    attrs: {
+      KnowledgeBaseArn: (n) => arn('bedrock', n, `knowledge-base/${n.id.slice(0, 10).toUpperCase()}`),
+      KnowledgeBaseId: (n) => n.id.slice(0, 10).toUpperCase(),
+    },
+  },
   'AWS::Signer::SigningProfile': {
     ref: (n) => arn('signer', n, `/signing-profiles/${n.name}`),
     attrs: {

@@ -219,8 +219,11 @@ export class JourneyWorld {
     return `${this.platformName}-${suffix}`;
   }
 
-  /** Workload names by kind, from the workload stacks: an endpoint, a fleet, or neither (an agent). */
-  public workloads(kind: 'realtime' | 'batch' | 'agent'): string[] {
+  /**
+   * Workload names by kind, from the workload stacks: an endpoint, a fleet, a grant to invoke Bedrock
+   * models (genai), or none of these (an agent).
+   */
+  public workloads(kind: 'realtime' | 'batch' | 'agent' | 'genai'): string[] {
     const prefix = `${this.platformName}-workload-`;
     return this.assembly.stacks
       .filter((s) => s.stackName.startsWith(prefix))
@@ -228,14 +231,17 @@ export class JourneyWorld {
         const types = new Set(Object.values(s.template.Resources ?? {}).map((r) => r.Type));
         const realtime = types.has('AWS::SageMaker::Endpoint');
         const batch = types.has('AWS::AutoScaling::AutoScalingGroup');
-        return kind === 'realtime' ? realtime : kind === 'batch' ? batch : !realtime && !batch;
+        const genai =
+          !realtime && !batch && JSON.stringify(s.template.Resources ?? {}).includes('"bedrock:InvokeModel"');
+        if (kind === 'genai') return genai;
+        return kind === 'realtime' ? realtime : kind === 'batch' ? batch : !realtime && !batch && !genai;
       })
       .map((s) => s.stackName.slice(prefix.length))
       .sort(byString);
   }
 
   /** The first workload of a kind (the journeys' subject), or a missing marker. */
-  public workload(kind: 'realtime' | 'batch' | 'agent'): string {
+  public workload(kind: 'realtime' | 'batch' | 'agent' | 'genai'): string {
     return this.workloads(kind)[0] ?? `${MISSING}a ${kind} workload`;
   }
 

@@ -57,6 +57,13 @@ export const DOCS = {
   ecrVpce: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html',
   ecrRepoPolicy: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html',
   sagemakerRoles: 'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html',
+  bedrockGuardrailKey: 'https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-id.html',
+  bedrockRuntimeVpce: 'https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-interface-endpoints.html',
+  bedrockKnowledgeBaseRole: 'https://docs.aws.amazon.com/bedrock/latest/userguide/kb-permissions.html',
+  bedrockInvocationLogging: 'https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html',
+  aossDataAccess: 'https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html',
+  conditionOperators:
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html',
   sagemakerVpc: 'https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html',
   sagemakerUncompressed: 'https://docs.aws.amazon.com/sagemaker/latest/dg/large-model-inference-uncompressed.html',
   sagemakerDataCapture: 'https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture.html',
@@ -844,7 +851,240 @@ export function platformJourneys(w: JourneyWorld): Journey[] {
     invocationJourney(w, { agentRole, sagemakerRole, fleetRole, outsider, rt, agent, batch }),
     trainingJourney(w, { fleetRole, data, dataKey, batch, rt }),
     auditJourney(w, { models, modelsKey, version }),
+    // Generative AI (issue #14): only in a platform with a genai workload.
+    ...(w.workloads('genai').length > 0
+      ? [genaiJourney(w, { genai: w.workload('genai'), agentRole, outsider, workloadRole })]
+      : []),
   ];
+}
+
+/**
+ * Journey 7, generative AI: the genai workload invokes its Bedrock model through the bedrock-runtime
+ * endpoint, naming its guardrail's published version; without a guardrail, with another, or a model it
+ * was not given, it is refused; it retrieves only from its own indexes; its knowledge base embeds
+ * without a guardrail; invocations are logged.
+ */
+function genaiJourney(
+  w: JourneyWorld,
+  a: {
+    genai: string;
+    agentRole: RoleActor;
+    outsider: ExternalActor;
+    workloadRole: (workload: string, realtime: boolean, session: string, label: string) => RoleActor;
+  },
+): Journey {
+  const p = w.platformName;
+  const missing = 'missing:';
+  const role = a.workloadRole(a.genai, false, a.genai, `${a.genai} genai role (Lambda)`);
+  const [guardrail] = w.find('AWS::Bedrock::Guardrail', `${p}-platform/Guardrail-${a.genai}`);
+  const [version] = w.find('AWS::Bedrock::GuardrailVersion', `${p}-platform/Guardrail-${a.genai}`);
+  const guardrailArn = guardrail ? w.index.attOf(guardrail, 'GuardrailArn') : `${missing}guardrail of ${a.genai}`;
+  const identifier = `${guardrailArn}:${version ? w.index.attOf(version, 'Version') : `${missing}version`}`;
+  const model = (id: string) => `arn:aws:bedrock:${w.region}::foundation-model/${id}`;
+  const grantedModel = genaiModelOf(w, a.genai) ?? `${missing}model of ${a.genai}`;
+  const otherModel = 'anthropic.claude-3-opus-20240229-v1:0';
+  const kbRole: RoleActor = {
+    kind: 'role',
+    arn: roleArnFromName('aws', w.account, '/', `${p}-${a.genai}-kb`),
+    path: `${w.stackName(`workload-${a.genai}`)}/KnowledgeBase/Role`,
+    session: 'bedrock-knowledge-base',
+    label: `${a.genai} knowledge base role (Bedrock)`,
+  };
+  const embedding = 'amazon.titan-embed-text-v2:0';
+  const invoke = { bedrockGuardrail: (id: string) => ({ 'bedrock:GuardrailIdentifier': id }) };
+  return {
+    id: 7,
+    slug: 'genai',
+    title: 'Generative AI',
+    summary: `The ${a.genai} workload invokes its Bedrock model privately (bedrock-runtime endpoint) and only through its own guardrail; every platform role is denied model invocation without an approved guardrail (permissions boundary); it retrieves from its own indexes; invocations are logged.`,
+    steps: [
+      {
+        kind: 'request',
+        id: '7.1',
+        title: `the ${a.genai} role invokes its model through the bedrock-runtime endpoint, naming its guardrail's published version`,
+        actor: role,
+        action: 'bedrock:InvokeModel',
+        resource: model(grantedModel),
+        network: { endpoint: 'bedrock-runtime' },
+        context: invoke.bedrockGuardrail(identifier),
+        expect: 'Allowed',
+        doc: [DOCS.bedrockGuardrailKey, DOCS.bedrockRuntimeVpce],
+      },
+      {
+        kind: 'request',
+        id: '7.2',
+        title: `abuse: the ${a.genai} role invokes its model without a guardrail`,
+        actor: role,
+        action: 'bedrock:InvokeModel',
+        resource: model(grantedModel),
+        network: { endpoint: 'bedrock-runtime' },
+        expect: 'Denied',
+        abuse: true,
+        deniedBy: 'boundary:explicit',
+        doc: [DOCS.bedrockGuardrailKey, DOCS.conditionOperators],
+      },
+      {
+        kind: 'request',
+        id: '7.3',
+        title: `abuse: the ${a.genai} role invokes its model with a guardrail of another account`,
+        actor: role,
+        action: 'bedrock:InvokeModelWithResponseStream',
+        resource: model(grantedModel),
+        network: { endpoint: 'bedrock-runtime' },
+        context: invoke.bedrockGuardrail(`arn:aws:bedrock:${w.region}:${OTHER_ACCOUNT_ID}:guardrail/weakguardrl1:1`),
+        expect: 'Denied',
+        abuse: true,
+        deniedBy: 'boundary:explicit',
+        doc: [DOCS.bedrockGuardrailKey],
+      },
+      {
+        kind: 'request',
+        id: '7.4',
+        title: `abuse: the ${a.genai} role invokes its model with another guardrail of the account, or the draft of its own`,
+        actor: role,
+        action: 'bedrock:InvokeModel',
+        resource: model(grantedModel),
+        network: { endpoint: 'bedrock-runtime' },
+        context: invoke.bedrockGuardrail(`${guardrailArn}:DRAFT`),
+        expect: 'Denied',
+        abuse: true,
+        deniedBy: 'identity:explicit',
+        doc: [DOCS.bedrockGuardrailKey],
+      },
+      {
+        kind: 'request',
+        id: '7.5',
+        title: `abuse: the ${a.genai} role invokes a model it was not given, through its guardrail`,
+        actor: role,
+        action: 'bedrock:InvokeModel',
+        resource: model(otherModel),
+        network: { endpoint: 'bedrock-runtime' },
+        context: invoke.bedrockGuardrail(identifier),
+        expect: 'Denied',
+        abuse: true,
+        doc: [DOCS.bedrockRuntimeVpce],
+      },
+      {
+        kind: 'request',
+        id: '7.6',
+        title: `abuse: the ${a.agentRole.label} invokes the ${a.genai} model through its guardrail (no grant)`,
+        actor: a.agentRole,
+        action: 'bedrock:InvokeModel',
+        resource: model(grantedModel),
+        network: { endpoint: 'bedrock-runtime' },
+        context: invoke.bedrockGuardrail(identifier),
+        expect: 'Denied',
+        abuse: true,
+        doc: [DOCS.bedrockGuardrailKey],
+      },
+      {
+        kind: 'request',
+        id: '7.7',
+        title: 'abuse: a principal of another account invokes the model through the platform endpoint',
+        actor: a.outsider,
+        action: 'bedrock:InvokeModel',
+        resource: model(grantedModel),
+        network: { endpoint: 'bedrock-runtime' },
+        context: invoke.bedrockGuardrail(identifier),
+        expect: 'Denied',
+        abuse: true,
+        doc: [DOCS.bedrockRuntimeVpce],
+      },
+      {
+        kind: 'request',
+        id: '7.8',
+        title: `the ${a.genai} knowledge base embeds its documents (embedding models take no guardrail)`,
+        actor: kbRole,
+        action: 'bedrock:InvokeModel',
+        resource: model(embedding),
+        network: { awsNetwork: 'Bedrock' },
+        expect: 'Allowed',
+        doc: [DOCS.bedrockKnowledgeBaseRole],
+      },
+      {
+        kind: 'request',
+        id: '7.9',
+        title: `abuse: the ${a.agentRole.label}, which does not retrieve, speaks to the vector collection`,
+        actor: a.agentRole,
+        action: 'aoss:APIAccessAll',
+        resource: vectorCollectionArn(w) ?? `${missing}vector collection`,
+        network: { awsNetwork: 'the vector store VPC endpoint (OpenSearch Serverless)' },
+        expect: 'Denied',
+        abuse: true,
+        doc: [DOCS.aossDataAccess],
+      },
+      {
+        kind: 'check',
+        id: '7.10',
+        title: `the ${a.genai} data-access policy names only its own role(s) and its own indexes (${a.genai}_*)`,
+        actor: 'OpenSearch Serverless',
+        request: `data-access policies of the vector collection for ${a.genai}`,
+        doc: [DOCS.aossDataAccess],
+        run: () => checkOwnIndexes(w, a.genai),
+      },
+      {
+        kind: 'check',
+        id: '7.11',
+        title: 'model invocation logging is set, to a KMS-encrypted, retained log group and a bucket prefix',
+        actor: 'Bedrock',
+        request: 'the PutModelInvocationLoggingConfiguration deploy-time call and its log group',
+        doc: [DOCS.bedrockInvocationLogging],
+        run: () => checkInvocationLogging(w),
+      },
+    ],
+  };
+}
+
+const OTHER_ACCOUNT_ID = '444455556666';
+
+/** The first model of a genai workload, from its grant (the Bedrock foundation-model ARNs its role may invoke). */
+function genaiModelOf(w: JourneyWorld, workload: string): string | undefined {
+  const stack = w.assembly.stacks.find((s) => s.stackName === w.stackName(`workload-${workload}`));
+  const text = JSON.stringify(stack?.template.Resources ?? {});
+  return /foundation-model\/([a-z0-9.:-]+)"/.exec(text)?.[1];
+}
+
+function vectorCollectionArn(w: JourneyWorld): string | undefined {
+  const [collection] = w.index.resourcesOfType('AWS::OpenSearchServerless::Collection');
+  return collection ? w.index.attOf(collection, 'Arn') : undefined;
+}
+
+/** Every data-access policy naming the workload's role admits it to its own index pattern only. */
+function checkOwnIndexes(w: JourneyWorld, workload: string): CheckOutcome {
+  const policies = w.index
+    .resourcesOfType('AWS::OpenSearchServerless::AccessPolicy')
+    .map((r) => ({ name: String(w.props(r).Name), doc: w.props(r).Policy }))
+    .map((p) => ({ ...p, rules: JSON.parse(typeof p.doc === 'string' ? p.doc : JSON.stringify(p.doc)) as unknown[] }));
+  const own = policies.filter((p) => JSON.stringify(p.rules).includes(`-${workload}`));
+  if (own.length === 0) return { pass: false, detail: `no data-access policy names ${workload}` };
+  const indexes = own.flatMap((p) =>
+    (p.rules as { Rules?: { ResourceType: string; Resource: string[] }[] }[]).flatMap((r) =>
+      (r.Rules ?? []).filter((x) => x.ResourceType === 'index').flatMap((x) => x.Resource),
+    ),
+  );
+  const foreign = indexes.filter((i) => !i.endsWith(`/${workload}_*`) && !i.endsWith(`/${workload}_kb`));
+  return foreign.length === 0 && indexes.length > 0
+    ? { pass: true, detail: `${own.map((p) => p.name).join(', ')}: indexes ${[...new Set(indexes)].join(', ')}` }
+    : { pass: false, detail: `${workload}'s data-access policy names other indexes: ${foreign.join(', ')}` };
+}
+
+/** The deploy-time call sets invocation logging to a log group that is KMS-encrypted and retained. */
+function checkInvocationLogging(w: JourneyWorld): CheckOutcome {
+  const call = w.index
+    .resourcesOfType('Custom::AWS')
+    .find((r) => JSON.stringify(w.props(r).Create ?? '').includes('putModelInvocationLoggingConfiguration'));
+  if (!call) return { pass: false, detail: 'no deploy-time call sets model invocation logging' };
+  const groups = w.find('AWS::Logs::LogGroup', `${w.platformName}-platform/ModelInvocationLogging/LogGroup`);
+  const group = groups[0];
+  if (!group) return { pass: false, detail: 'no invocation-log group' };
+  const props = w.props(group);
+  const ok = props.KmsKeyId !== undefined && props.RetentionInDays !== undefined;
+  return ok
+    ? {
+        pass: true,
+        detail: `invocation logs to ${w.index.refOf(group)} (KMS, ${String(props.RetentionInDays)} days) and the data bucket`,
+      }
+    : { pass: false, detail: 'the invocation-log group is not KMS-encrypted and retained' };
 }
 function deployJourney(w: JourneyWorld, a: { deployer: ExternalActor; modelsKey: string; rt: string }): Journey {
   return {

@@ -273,3 +273,30 @@ describe('OperationalMonitoring options and bad input', () => {
     expect(() => monitoringIn(f, props as Partial<OperationalMonitoringProps>)).toThrow(message);
   });
 });
+
+describe('OperationalMonitoring dashboard size', () => {
+  const many = (n: number): OperationalMonitoringProps['workloads'] =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `model-${String(i + 1).padStart(3, '0')}`,
+      api: { apiName: 'ztai-model-gateway', stage: 'live' },
+      endpoint: { endpointName: `ztai-model-${i + 1}` },
+      gpuFleet: { autoScalingGroupName: `ztai-fleet-${i + 1}` },
+    }));
+
+  test('counts the widgets of its dashboard as rendered', () => {
+    const f = fixture();
+    const ops = monitoringIn(f);
+    const [count] = ops.dashboardWidgetCounts();
+    expect(count).toBeGreaterThan(WORKLOADS.length);
+    expect(count).toBeLessThanOrEqual(500);
+  });
+
+  test('fails at synth when its dashboard would hold more than CloudWatch’s 500 widgets, naming the number', () => {
+    const f = fixture();
+    const ops = monitoringIn(f, { workloads: many(60) });
+    expect(ops.dashboardWidgetCounts()[0]).toBeGreaterThan(500);
+    expect(() => Template.fromStack(f.stack)).toThrow(
+      /the dashboard ztai-operations has \d+ widgets, over CloudWatch's 500 a dashboard/,
+    );
+  });
+});

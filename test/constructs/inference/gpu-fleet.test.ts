@@ -78,12 +78,21 @@ describe('GpuFleet with only the required props', () => {
     ]);
   });
 
-  test('no public IP, no key pair, detailed monitoring, its own security group only', () => {
+  test('no public IP, no key pair, detailed monitoring, its own security group and the workload tier’s only', () => {
     expect(launchData.NetworkInterfaces).toEqual([
       {
         DeviceIndex: 0,
         AssociatePublicIpAddress: false,
-        Groups: [{ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'FleetSecurityGroup'), 'GroupId'] }],
+        Groups: [
+          { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'FleetSecurityGroup'), 'GroupId'] },
+          // Membership of the workload tier is what the interface endpoints admit.
+          {
+            'Fn::GetAtt': [
+              logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'NetworkWorkloadsSecurityGroup'),
+              'GroupId',
+            ],
+          },
+        ],
       },
     ]);
     expect(launchData.KeyName).toBeUndefined();

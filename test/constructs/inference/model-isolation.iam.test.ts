@@ -146,13 +146,25 @@ describe('SageMaker execution roles read only their own approved models', () => 
     await expect(getModel(batch, 'approved/doc-finetune/m/1/files/model.bin', false)).resolves.toBe('ExplicitlyDenied');
   });
 
-  test('another role under the SageMaker execution-role path, with the same grants, is not exempt (no path wildcard)', async () => {
-    const impostor = {
+  // The exemption is one statement for the real-time execution roles (role/<path>/<platform>-workload-*), each
+  // confined to the prefix its own ai-platform:workload tag names (the bucket policy stays under S3's 20 KB
+  // at 300 workloads). Only IAM administrators can name and tag a role so: the boundary denies iam:* to
+  // every platform role.
+  test('a role outside the real-time family, with the same grants and tag, is not exempt', async () => {
+    const outsider = { ...fraud, roleArn: 'arn:aws:iam::111122223333:role/ztai/sagemaker-execution/other-role' };
+    await expect(getModel(outsider, FILE('fraud-scoring'), true)).resolves.toBe('Allowed');
+    await expect(getModel(outsider, FILE('fraud-scoring'), false)).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('a role of the family is exempt only for the workload its tag names, and not at all untagged', async () => {
+    const other = {
       ...fraud,
       roleArn: 'arn:aws:iam::111122223333:role/ztai/sagemaker-execution/ztai-workload-other',
+      tags: { ...fraud.tags, 'ai-platform:workload': 'other' },
     };
-    await expect(getModel(impostor, FILE('fraud-scoring'), true)).resolves.toBe('Allowed');
-    await expect(getModel(impostor, FILE('fraud-scoring'), false)).resolves.toBe('ExplicitlyDenied');
+    await expect(getModel(other, FILE('fraud-scoring'), false)).resolves.toBe('ExplicitlyDenied');
+    const untagged = { ...other, tags: {} };
+    await expect(getModel(untagged, FILE('fraud-scoring'), false)).resolves.toBe('ExplicitlyDenied');
   });
 });
 

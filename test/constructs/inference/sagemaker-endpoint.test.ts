@@ -46,7 +46,7 @@ describe('GpuModelEndpoint with only the required props', () => {
     template = Template.fromStack(f.stack);
   });
 
-  test('the model runs in the GPU-tier subnets with its own security group and network isolation', () => {
+  test('the model runs in the GPU-tier subnets with its own security group, the workload tier’s, and network isolation', () => {
     template.hasResourceProperties('AWS::SageMaker::Model', {
       EnableNetworkIsolation: true,
       VpcConfig: {
@@ -56,6 +56,13 @@ describe('GpuModelEndpoint with only the required props', () => {
         ],
         SecurityGroupIds: [
           { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'EndpointSecurityGroup'), 'GroupId'] },
+          // Membership of the workload tier is what the interface endpoints admit.
+          {
+            'Fn::GetAtt': [
+              logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'NetworkWorkloadsSecurityGroup'),
+              'GroupId',
+            ],
+          },
         ],
       },
     });
@@ -139,12 +146,12 @@ describe('GpuModelEndpoint with only the required props', () => {
       'DestinationPrefixListId',
     ]);
     expect(egress.filter((r: any) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined)).toEqual([]);
-    // admitWorkload opened the endpoints' security group to this one, on HTTPS only.
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },
-      FromPort: 443,
-      ToPort: 443,
-    });
+    // admitWorkload made it a member of the workload tier (above), which the endpoints admit on HTTPS: no rule of its own.
+    expect(
+      Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r: any) =>
+        JSON.stringify(r.Properties.SourceSecurityGroupId).includes(sgId),
+      ),
+    ).toEqual([]);
   });
 
   test('ml.g5 has local NVMe storage: no KmsKeyId (SageMaker refuses it), acknowledged with the reason', () => {

@@ -62,7 +62,11 @@ describe('ModelAdmissionGate', () => {
         }),
       },
       VpcConfig: {
-        SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(f.stack, f.gate.securityGroup), 'GroupId'] }],
+        // Its own group, and the workload tier's, whose members the interface endpoints admit.
+        SecurityGroupIds: [
+          { 'Fn::GetAtt': [logicalId(f.stack, f.gate.securityGroup), 'GroupId'] },
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkWorkloadsSecurityGroup'), 'GroupId'] },
+        ],
         SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^NetworkdataSubnet') }]),
       },
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.deadLetterQueue), 'Arn'] } },
@@ -421,11 +425,12 @@ describe('ModelAdmissionGate', () => {
         ]),
       },
     });
+    // The gate is a member of the workload tier (its VpcConfig), which the endpoints admit on HTTPS.
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       IpProtocol: 'tcp',
       FromPort: 443,
       ToPort: 443,
-      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(f.stack, f.gate.securityGroup), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkWorkloadsSecurityGroup'), 'GroupId'] },
     });
   });
 

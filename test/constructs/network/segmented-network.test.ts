@@ -151,7 +151,7 @@ describe('SegmentedNetwork with no props', () => {
     expect(JSON.stringify(byService('.secretsmanager').Resource)).toContain(':secret:*');
   });
 
-  test('endpoint security group admits nobody until a workload is admitted, and has no allow-all egress', () => {
+  test('endpoint security group admits HTTPS from the workload tier’s members only, and has no allow-all egress', () => {
     const sgs = resourcesOfType(json, 'AWS::EC2::SecurityGroup').filter(([id]) =>
       id.includes('EndpointsSecurityGroup'),
     );
@@ -159,7 +159,23 @@ describe('SegmentedNetwork with no props', () => {
     const sg = sgs[0][1].Properties!;
     expect(sg.SecurityGroupIngress).toBeUndefined();
     expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
-    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    const [[tierId, tier]] = resourcesOfType(json, 'AWS::EC2::SecurityGroup').filter(([id]) =>
+      id.includes('WorkloadsSecurityGroup'),
+    );
+    // The tier's group has no rules of its own: membership is all it means.
+    expect(tier.Properties!.SecurityGroupIngress).toBeUndefined();
+    expect(tier.Properties!.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+    const ingress = resourcesOfType(json, 'AWS::EC2::SecurityGroupIngress');
+    expect(ingress.map(([, r]) => r.Properties)).toEqual([
+      {
+        GroupId: { 'Fn::GetAtt': [sgs[0][0], 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [tierId, 'GroupId'] },
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        Description: expect.stringContaining('workload tier'),
+      },
+    ]);
   });
 
   test('S3 gateway endpoint denies buckets of other accounts and admits nothing else by default', () => {
@@ -494,25 +510,68 @@ describe('SegmentedNetwork DNS Firewall', () => {
 });
 
 describe('SegmentedNetwork wiring', () => {
-  test('admitWorkload opens HTTPS from the workload to the endpoints, with the rule in the workload’s stack', () => {
+  test('admitWorkload makes the workload a member of the tier: no rule on the endpoints’ group, whatever the workloads', () => {
     const { app, stack } = newStack('Platform');
     const network = new SegmentedNetwork(stack, 'Network');
     const workloadStack = new Stack(app, 'Workload');
-    const sg = new ec2.SecurityGroup(workloadStack, 'Sg', { vpc: network.vpc, allowAllOutbound: false });
-    network.admitWorkload(sg);
-    const workload = Template.fromStack(workloadStack);
-    workload.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      IpProtocol: 'tcp',
-      FromPort: 443,
-      ToPort: 443,
-      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] },
+    const admitted = Array.from({ length: 70 }, (_, i) => {
+      const sg = new ec2.SecurityGroup(workloadStack, `Sg${i}`, { vpc: network.vpc, allowAllOutbound: false });
+      return network.admitWorkload(sg);
     });
+    // Each admitted workload is told to carry the tier's group: without it the endpoints do not admit it.
+    for (const memberOf of admitted) expect(memberOf).toEqual([network.workloadsSecurityGroup]);
+    const workload = Template.fromStack(workloadStack);
+    workload.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     workload.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupEgress: [
         Match.objectLike({ FromPort: 443, ToPort: 443, DestinationSecurityGroupId: Match.anyValue() }),
         Match.objectLike({ FromPort: 443, ToPort: 443, DestinationPrefixListId: Match.anyValue() }),
       ],
     });
+    // 70 workloads (over EC2's default of 60 inbound rules a group): still the tier's one rule.
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+  });
+
+  test('an imported network without a workload tier opens HTTPS to its endpoints by one rule a workload', () => {
+    const { stack } = newStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      isolatedSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
+    const endpointsSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Endpoints', 'sg-0123456789abcdef0');
+    const network = SegmentedNetwork.fromVpcAttributes(stack, 'Network', {
+      vpc,
+      gpuSubnets: { subnets: vpc.isolatedSubnets },
+      endpointsSecurityGroup,
+      s3PrefixListId: 'pl-63a5400a',
+    });
+    const sg = new ec2.SecurityGroup(stack, 'Sg', { vpc, allowAllOutbound: false });
+    expect(network.admitWorkload(sg)).toEqual([]);
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: 'sg-0123456789abcdef0',
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] },
+      FromPort: 443,
+    });
+  });
+
+  test('an imported network with a workload tier makes workloads its members, adding no rule', () => {
+    const { stack } = newStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      isolatedSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
+    const tier = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Tier', 'sg-0fedcba9876543210');
+    const network = SegmentedNetwork.fromVpcAttributes(stack, 'Network', {
+      vpc,
+      gpuSubnets: { subnets: vpc.isolatedSubnets },
+      endpointsSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Endpoints', 'sg-0123456789abcdef0'),
+      workloadsSecurityGroup: tier,
+      s3PrefixListId: 'pl-63a5400a',
+    });
+    const sg = new ec2.SecurityGroup(stack, 'Sg', { vpc, allowAllOutbound: false });
+    expect(network.admitWorkload(sg)).toEqual([tier]);
     Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 

@@ -442,9 +442,9 @@ describe('the reference platform’s exemptions (lib/platform-stack.ts)', () => 
     const joined = stack.resolve(value)['Fn::Join'][1] as unknown[];
     return joined.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
   };
-  const { data, models } = vpcEndpointExemptionsFor(DEFAULT_PLATFORM_CONFIG);
+  const { data, models, taggedData, taggedModels } = vpcEndpointExemptionsFor(DEFAULT_PLATFORM_CONFIG);
 
-  test('models: the release role uploads to incoming/, each real-time role reads its approved prefix', () => {
+  test('models: the release role uploads to incoming/ (exact ARN); no real-time role is named one by one', () => {
     expect(models.map((e) => ({ ...e, principalArns: e.principalArns.map(arn), reason: undefined }))).toEqual([
       {
         principalArns: ['arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/model-signer/ztai-model-release'],
@@ -452,30 +452,197 @@ describe('the reference platform’s exemptions (lib/platform-stack.ts)', () => 
         keyPrefixes: ['incoming/'],
         reason: undefined,
       },
+    ]);
+    expect(data).toEqual([]);
+  });
+
+  test('the real-time execution roles: one family, each confined by its workload tag to its own prefix', () => {
+    const family = 'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/sagemaker-execution/ztai-workload-*';
+    expect(
+      taggedModels.map((e) => ({ ...e, principalArnPattern: arn(e.principalArnPattern), reason: undefined })),
+    ).toEqual([
       {
-        principalArns: [
-          'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/sagemaker-execution/ztai-workload-fraud-scoring',
-        ],
+        principalArnPattern: family,
+        principalTagKey: 'ai-platform:workload',
+        keyPrefix: 'approved/',
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
-        keyPrefixes: ['approved/fraud-scoring/'],
+        reason: undefined,
+      },
+    ]);
+    expect(
+      taggedData.map((e) => ({ ...e, principalArnPattern: arn(e.principalArnPattern), reason: undefined })),
+    ).toEqual([
+      {
+        principalArnPattern: family,
+        principalTagKey: 'ai-platform:workload',
+        keyPrefix: 'workloads/',
+        keySuffix: 'data-capture/',
+        actions: ['s3:PutObject'],
         reason: undefined,
       },
     ]);
   });
 
-  test('data: each real-time role writes its data capture only; batch and agent workloads get nothing', () => {
-    expect(
-      data.map((e) => ({ principalArns: e.principalArns.map(arn), actions: e.actions, keyPrefixes: e.keyPrefixes })),
-    ).toEqual([
-      {
-        principalArns: [
-          'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/ztai/sagemaker-execution/ztai-workload-fraud-scoring',
-        ],
-        actions: ['s3:PutObject'],
-        keyPrefixes: ['workloads/fraud-scoring/data-capture/'],
+  test('without real-time workloads there is no family exemption', () => {
+    const none = vpcEndpointExemptionsFor({
+      ...DEFAULT_PLATFORM_CONFIG,
+      workloads: DEFAULT_PLATFORM_CONFIG.workloads.filter((w) => w.kind !== 'realtime-inference'),
+    });
+    expect([none.taggedData, none.taggedModels]).toEqual([[], []]);
+  });
+});
+
+describe('EncryptedBucket vpcEndpointTaggedExemptions, evaluated as IAM evaluates them', () => {
+  let policy: unknown;
+  let statements: any[];
+  let vpceId: string;
+  let taggedStack: Stack;
+  const bucketArn = 'arn:aws:s3:::acme-models-bucket';
+  const FAMILY = `arn:aws:iam::${ACCOUNT}:role/ztai/sagemaker-execution/ztai-workload-`;
+  const request = (
+    roleArn: string,
+    tags: Record<string, string>,
+    action: string,
+    key: string | undefined,
+    options: { viaEndpoint?: boolean; prefix?: string } = {},
+  ) =>
+    evaluate({
+      role: { ...s3Role('x'), roleArn, tags },
+      action,
+      resourceArn: key === undefined ? bucketArn : `${bucketArn}/${key}`,
+      resourcePolicy: policy,
+      context: {
+        ...(options.viaEndpoint ? { 'aws:SourceVpce': vpceId } : {}),
+        ...(options.prefix !== undefined ? { 's3:prefix': options.prefix } : {}),
       },
+    });
+  const fraud = (action: string, key: string | undefined, options: { viaEndpoint?: boolean; prefix?: string } = {}) =>
+    request(`${FAMILY}fraud`, { 'ai-platform:workload': 'fraud' }, action, key, options);
+
+  beforeAll(() => {
+    const made = newStack();
+    taggedStack = made.stack;
+    new EncryptedBucket(made.stack, 'Models', {
+      bucketName: 'acme-models-bucket',
+      requireVpcEndpoint: vpcEndpoint(made.stack),
+      vpcEndpointTaggedExemptions: [
+        {
+          principalArnPattern: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/ztai/sagemaker-execution/ztai-workload-*`,
+          principalTagKey: 'ai-platform:workload',
+          keyPrefix: 'approved/',
+          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+          reason: 'SageMaker downloads each model with its execution role',
+        },
+      ],
+    });
+    const resolver = new CfnResolver(made.app);
+    const [bucketId] = resolver.find('Test', 'AWS::S3::Bucket', 'Models').filter((id) => !id.includes('AccessLogs'));
+    policy = bucketPolicy(resolver, 'Test', bucketId);
+    statements = bucketPolicyStatements(made.stack, 'Models');
+    const [endpointId] = resolver.find('Test', 'AWS::EC2::VPCEndpoint');
+    vpceId = resolver.resolve('Test', { Ref: endpointId });
+  });
+
+  test('outside the endpoint, a role of the family reads the prefix its tag names (objects and listings)', async () => {
+    await expect(fraud('s3:GetObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe('Allowed');
+    await expect(fraud('s3:ListBucket', undefined, { prefix: 'approved/fraud/m/1/files/' })).resolves.toBe('Allowed');
+  });
+
+  test("outside the endpoint, another workload's prefix, a longer name and the whole bucket are Denied", async () => {
+    await expect(fraud('s3:GetObject', 'approved/claims/m/1/files/model.bin')).resolves.toBe('ExplicitlyDenied');
+    await expect(fraud('s3:GetObject', 'approved/fraud-v2/model.bin')).resolves.toBe('ExplicitlyDenied');
+    await expect(fraud('s3:ListBucket', undefined, { prefix: 'approved/' })).resolves.toBe('ExplicitlyDenied');
+    await expect(fraud('s3:ListBucket', undefined)).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('outside the endpoint, other actions on its own prefix are Denied', async () => {
+    await expect(fraud('s3:PutObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe('ExplicitlyDenied');
+    await expect(fraud('s3:DeleteObject', 'approved/fraud/m/1/files/model.bin')).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('a role of the family without the tag gets nothing from outside the endpoint', async () => {
+    await expect(request(`${FAMILY}fraud`, {}, 's3:GetObject', 'approved/fraud/model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(request(`${FAMILY}fraud`, {}, 's3:GetObject', 'approved//model.bin')).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  test('a role outside the family (another path) stays denied even with the tag', async () => {
+    const other = `arn:aws:iam::${ACCOUNT}:role/ztai-workload-fraud`;
+    await expect(
+      request(other, { 'ai-platform:workload': 'fraud' }, 's3:GetObject', 'approved/fraud/model.bin'),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
+
+  test('through the endpoint, the exemption statements do not apply', async () => {
+    await expect(fraud('s3:PutObject', 'approved/claims/model.bin', { viaEndpoint: true })).resolves.toBe('Allowed');
+  });
+
+  test('warns, naming the family, its tag and its reason; passes every cdk-nag pack (the bare test VPC aside)', () => {
+    Annotations.fromStack(taggedStack).hasWarning(
+      '/Test/Models',
+      Match.stringLikeRegexp(
+        '1 named exemption\\(s\\).*approved/<ai-platform:workload>/ for each principal .*SageMaker downloads each model',
+      ),
+    );
+    const findings = nagFindings(taggedStack).filter((f) => f.path.startsWith('Test/Models'));
+    expect(describeFindings(findings)).toBe('');
+  });
+
+  test('three statements whatever the number of roles, the prefix by policy variable', () => {
+    const sids = statements.map((s) => s.Sid).filter((sid) => /^Vpce/.test(sid));
+    expect(sids).toEqual([
+      'VpceTaggedExemption1DenyOtherActions',
+      'VpceTaggedExemption1DenyUntagged',
+      'VpceTaggedExemption1DenyOtherPrefixes',
     ]);
-    expect(JSON.stringify([...data, ...models].map((e) => e.principalArns.map(arn)))).not.toContain('*');
+    const prefixes = statements.find((s) => s.Sid === 'VpceTaggedExemption1DenyOtherPrefixes');
+    expect(prefixes.Condition.StringNotLikeIfExists).toEqual({
+      's3:prefix': ['approved/${aws:PrincipalTag/ai-platform:workload}/*'],
+    });
+    expect(JSON.stringify(prefixes.NotResource)).toContain('/approved/${aws:PrincipalTag/ai-platform:workload}/*');
+  });
+
+  test.each([
+    [
+      'a pattern with no name prefix',
+      { principalArnPattern: 'arn:aws:iam::111122223333:role/ztai/*' },
+      /principalArnPattern must be an IAM role ARN pattern/,
+    ],
+    [
+      'a pattern with two wildcards',
+      { principalArnPattern: 'arn:aws:iam::111122223333:role/*/ztai-*' },
+      /principalArnPattern must be/,
+    ],
+    [
+      'an exact ARN',
+      { principalArnPattern: 'arn:aws:iam::111122223333:role/ztai/ztai-x' },
+      /principalArnPattern must be/,
+    ],
+    ['an aws: tag key', { principalTagKey: 'aws:foo' }, /principalTagKey must be an IAM tag key/],
+    ['a wildcard action', { actions: ['s3:Get*'] }, /actions must hold exact S3 data-plane actions/],
+    ['a prefix without its slash', { keyPrefix: 'approved' }, /keyPrefix: prefix must be one or more path segments/],
+    ['a suffix with a wildcard', { keySuffix: 'x/*/' }, /keySuffix: prefix must be/],
+  ])('rejects %s at synth', (_, change, message) => {
+    const { stack } = newStack();
+    expect(
+      () =>
+        new EncryptedBucket(stack, 'Bad', {
+          requireVpcEndpoint: vpcEndpoint(stack),
+          vpcEndpointTaggedExemptions: [
+            {
+              principalArnPattern: 'arn:aws:iam::111122223333:role/ztai/sagemaker-execution/ztai-workload-*',
+              principalTagKey: 'ai-platform:workload',
+              keyPrefix: 'approved/',
+              actions: ['s3:GetObject'],
+              reason: 'test',
+              ...change,
+            },
+          ],
+        }),
+    ).toThrow(message);
   });
 });
 

@@ -180,6 +180,25 @@ describe('estimateCost on a known template', () => {
     );
   });
 
+  test('a group scaled from 0 of a family marked as needing a price says so, with no fixed charge', () => {
+    const fromZero = structuredClone(TEMPLATE);
+    fromZero.Resources.Fleet.Properties.MinSize = '0';
+    const { 'g5.xlarge': _priced, ...ec2InstanceHour } = TABLE.ec2InstanceHour;
+    const flagged = estimateCost(loadAssembly(writeAssembly({ Platform: fromZero })), {
+      ...TABLE,
+      ec2InstanceHour,
+      needsPrice: { note: 'n', ec2: ['g5'], sageMaker: [] },
+    });
+    expect(flagged.notPriced).toContainEqual({
+      resource: 'Platform/Fleet',
+      type: 'AWS::AutoScaling::AutoScalingGroup',
+      instanceType: 'g5.xlarge',
+      reason:
+        'instance type g5.xlarge (minimum size 0, no fixed charge) has no hourly rate in the price table: the g5 family is accepted by the platform and marked in the price table as needing a price',
+      fixedCharge: false,
+    });
+  });
+
   test('every resource is accounted for: a line, a usage rate, no fixed charge, or not priced', () => {
     const accounted = new Set([
       ...estimate.lines.map((l) => l.resource),
@@ -224,6 +243,21 @@ describe('the repo price table', () => {
       expect([family, ec2.has(family) && table.needsPrice!.ec2.includes(family)]).toEqual([family, false]);
       expect([family, sageMaker.has(family) && table.needsPrice!.sageMaker.includes(family)]).toEqual([family, false]);
     }
+  });
+
+  test('names the source and date of every priced instance family, once', () => {
+    const table = loadPriceTable(DEFAULT_PRICE_TABLE);
+    const families = (types: string[]): string[] => [
+      ...new Set(types.map((t) => t.replace(/^ml\./, '').split('.')[0])),
+    ];
+    const sources = table.instanceHourSources ?? [];
+    for (const s of sources) {
+      expect(s.asOf).toMatch(/^\d{4}-\d{2}/);
+      expect(s.source).toMatch(/https:\/\//);
+    }
+    const named = (kind: 'ec2' | 'sageMaker'): string[] => sources.flatMap((s) => s[kind]).sort();
+    expect(named('ec2')).toEqual(families(Object.keys(table.ec2InstanceHour)).sort());
+    expect(named('sageMaker')).toEqual(families(Object.keys(table.sageMakerInstanceHour)).sort());
   });
 
   test('a table missing a field is rejected naming it', () => {
