@@ -39,7 +39,7 @@ export { DEFAULT_API_CONFIG, resolveApiConfig, validateApiConfig } from './confi
 /** The evaluation window of the web ACLs' per-IP rate rule (ApiWebAcl's default), seconds. */
 const WAF_RATE_WINDOW_SECONDS = 300;
 
-/** What `addApiStack` builds on: the platform stack, and each workload's stack and compute, by name. */
+/** What `addApiStacks` builds on: the platform stack, and each workload's stack and compute, by name. */
 export interface BuiltWorkloads {
   readonly platform: PlatformStack;
   readonly workloads: ReadonlyMap<string, WorkloadStack>;
@@ -269,19 +269,6 @@ export class ApiStack extends Stack {
     }
     return monitored;
   }
-}
-
-/**
- * Add the API stack to a built platform, when any exposed workload has a route (an exposed model
- * with neither a declared caller nor people access gets none). The first of `addApiStacks`.
- */
-export function addApiStack(
-  scope: Construct,
-  config: PlatformConfig,
-  built: BuiltWorkloads,
-  api: ApiConfig = DEFAULT_API_CONFIG,
-): ApiStack | undefined {
-  return addApiStacks(scope, config, built, api)[0];
 }
 
 // The budgets an API stack is packed to live with the quotas (lib/config/quotas.ts), which the config validator checks.

@@ -1,5 +1,6 @@
 import { DEFAULT_PLATFORM_CONFIG } from '../../lib/config/default-config';
-import { ConfigValidationError, validatePlatformConfig } from '../../lib/config/validate-config';
+import { validatePlatformConfig } from '../../lib/config/validate-config';
+import { problemsOf } from '../helpers/config-problems';
 
 /*
  * A `genai` workload: its Bedrock models, its guardrail's settings and its retrieval. Each negative
@@ -32,15 +33,6 @@ function withGenai(workload: Raw = {}, genai: Raw = {}): Raw {
 const withGuardrail = (guardrail: Raw): Raw =>
   withGenai({}, { guardrail: { ...((GENAI.genai as Raw).guardrail as Raw), ...guardrail } });
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    validatePlatformConfig(raw, 'test config');
-  } catch (e) {
-    if (e instanceof ConfigValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error(`expected the configuration to be rejected: ${JSON.stringify(raw)}`);
-}
 
 /** The appended genai workload's position: after the embedded default's reference workloads. */
 const INDEX = DEFAULT_PLATFORM_CONFIG.workloads.length;

@@ -6,6 +6,7 @@ import { DEFAULT_PLATFORM_CONFIG } from '../../lib/config/default-config';
 import { loadPlatformConfig } from '../../lib/config/load-config';
 import { PlatformConfig } from '../../lib/config/platform-config';
 import { ConfigValidationError, LOG_RETENTION_DAYS, validatePlatformConfig } from '../../lib/config/validate-config';
+import { problemsOf } from '../helpers/config-problems';
 
 /*
  * The platform configuration is what a platform team edits by hand, so every kind of bad input must
@@ -53,16 +54,6 @@ function plus(...extra: Raw[]): Raw {
   return asFile({ ...c, workloads: [...(c.workloads as Raw[]), ...extra] });
 }
 
-/** The problems a configuration is rejected with; fails if it is accepted or fails any other way. */
-function problemsOf(raw: unknown): string[] {
-  try {
-    validatePlatformConfig(raw, 'test config');
-  } catch (e) {
-    if (e instanceof ConfigValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error(`expected the configuration to be rejected: ${JSON.stringify(raw)}`);
-}
 
 interface BadInput {
   /** What is wrong. */
