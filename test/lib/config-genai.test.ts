@@ -33,7 +33,6 @@ function withGenai(workload: Raw = {}, genai: Raw = {}): Raw {
 const withGuardrail = (guardrail: Raw): Raw =>
   withGenai({}, { guardrail: { ...((GENAI.genai as Raw).guardrail as Raw), ...guardrail } });
 
-
 /** The appended genai workload's position: after the embedded default's reference workloads. */
 const INDEX = DEFAULT_PLATFORM_CONFIG.workloads.length;
 const AT = `workloads[${INDEX}]`;

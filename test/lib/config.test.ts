@@ -54,7 +54,6 @@ function plus(...extra: Raw[]): Raw {
   return asFile({ ...c, workloads: [...(c.workloads as Raw[]), ...extra] });
 }
 
-
 interface BadInput {
   /** What is wrong. */
   readonly title: string;
