@@ -186,3 +186,63 @@ describe('PlatformPermissionsBoundary: IAM evaluation of bounded roles', () => {
     );
   });
 });
+
+describe('PlatformPermissionsBoundary: escalation and tampering, evaluated', () => {
+  const KEY = `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+  const BUCKET = `arn:${PARTITION}:s3:::platform-data`;
+  const TRAIL = `arn:${PARTITION}:cloudtrail:${REGION}:${ACCOUNT}:trail/ztai`;
+  const ROLE = `arn:${PARTITION}:iam::${ACCOUNT}:role/anything`;
+  // [action, resource]: each a write no platform role may make, whatever its own policy grants.
+  const ABUSE: [string, string][] = [
+    ['iam:CreateRole', ROLE],
+    ['iam:PutRolePolicy', ROLE],
+    ['iam:AttachRolePolicy', ROLE],
+    ['iam:DeleteRolePermissionsBoundary', ROLE],
+    ['iam:PassRole', ROLE],
+    ['iam:TagRole', ROLE],
+    ['kms:ScheduleKeyDeletion', KEY],
+    ['kms:PutKeyPolicy', KEY],
+    ['kms:DisableKeyRotation', KEY],
+    ['s3:PutBucketPolicy', BUCKET],
+    ['s3:DeleteBucketPolicy', BUCKET],
+    ['s3:PutBucketAcl', BUCKET],
+    ['cloudtrail:StopLogging', TRAIL],
+    ['cloudtrail:PutEventSelectors', TRAIL],
+  ];
+  let role: RoleUnderTest;
+
+  beforeAll(() => {
+    const app = newApp();
+    const stack = new Stack(app, 'Escalation');
+    const boundary = new PlatformPermissionsBoundary(stack, 'Boundary');
+    const r = new iam.Role(stack, 'Greedy', { assumedBy: new iam.AccountRootPrincipal() });
+    new iam.ManagedPolicy(stack, 'GreedyGrants', {
+      roles: [r],
+      statements: [new iam.PolicyStatement({ actions: ABUSE.map(([a]) => a), resources: ['*'] })],
+    });
+    boundary.applyTo(app);
+    const resolver = new CfnResolver(app);
+    role = roleUnderTest(resolver, 'Escalation', resolver.find('Escalation', 'AWS::IAM::Role', 'Greedy')[0]);
+  });
+
+  test.each(ABUSE)(
+    '%s, granted by the role’s own policy, is explicitly denied by the boundary',
+    async (action, arn) => {
+      expect(await evaluate({ role, action, resourceArn: arn })).toBe('ExplicitlyDenied');
+    },
+  );
+
+  test('negative control: without the deny statement these fall to the ceiling (implicit), not to an explicit deny', async () => {
+    const policy = role.boundary!.policy;
+    const withoutDeny = {
+      ...role,
+      boundary: {
+        name: 'no-deny',
+        policy: { ...policy, Statement: policy.Statement.filter((s: any) => s.Sid !== 'DenyEscalationAndTampering') },
+      },
+    };
+    for (const [action, arn] of ABUSE) {
+      expect(await evaluate({ role: withoutDeny, action, resourceArn: arn })).toBe('ImplicitlyDenied');
+    }
+  });
+});
