@@ -1,4 +1,4 @@
-import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -12,7 +12,15 @@ import {
   ThreatDetection,
 } from '../constructs/audit';
 import { ModelGatewayApi } from '../constructs/api';
-import { apiRouteRolePath, auditTrailName, malwareScanRoleName, workloadEndpointName } from './config/names';
+import {
+  apiRouteRolePath,
+  auditTrailName,
+  malwareScanRoleName,
+  roleArnFromName,
+  workloadEndpointName,
+  workloadRoleName,
+} from './config/names';
+import { knowledgeBaseRoleNamePrefix } from './config/naming-rules';
 import { PlatformConfig } from './config/platform-config';
 import type { PlatformStack } from './platform-stack';
 import type { WorkloadStack } from './workload-stack';
@@ -43,6 +51,39 @@ export interface AuditStackProps extends StackProps {
   readonly monitoredWorkloads?: MonitoredWorkload[];
 }
 
+/**
+ * The AI resources whose data events the trail records: SageMaker endpoints always; with genai workloads,
+ * Bedrock guardrails (ApplyGuardrail), models (StartAsyncInvoke, bidirectional streams) and, with a
+ * knowledge base, knowledge bases (Retrieve, RetrieveAndGenerate). InvokeModel and Converse are
+ * management events, recorded with the others
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/logging-using-cloudtrail.html).
+ */
+export function auditedAiResources(config: PlatformConfig): AiDataEventResource[] {
+  const genai = config.workloads.filter((w) => w.kind === 'genai');
+  if (genai.length === 0) return [AiDataEventResource.SAGEMAKER_ENDPOINT];
+  return [
+    AiDataEventResource.SAGEMAKER_ENDPOINT,
+    AiDataEventResource.BEDROCK_GUARDRAIL,
+    AiDataEventResource.BEDROCK_MODEL,
+    ...(genai.some((w) => w.genai?.retrieval?.knowledgeBase) ? [AiDataEventResource.BEDROCK_KNOWLEDGE_BASE] : []),
+  ];
+}
+
+/**
+ * The roles that may invoke Bedrock models: the workload roles (`<platform>-workload-*`; only genai
+ * workloads are granted a model) and the knowledge bases' roles (`<platform>-kb-*`, which embed documents
+ * and queries). Two patterns, whatever the number of workloads, so the alarm's filter does not grow. None
+ * without genai workloads: then any invocation in the account is unexpected.
+ */
+export function bedrockInvokerRoleArnPatterns(config: PlatformConfig): string[] {
+  if (!config.workloads.some((w) => w.kind === 'genai')) return [];
+  const role = (name: string) => roleArnFromName(Aws.PARTITION, Aws.ACCOUNT_ID, '/', name);
+  return [
+    role(`${workloadRoleName(config.platformName, '')}*`),
+    role(`${knowledgeBaseRoleNamePrefix(config.platformName)}*`),
+  ];
+}
+
 /** The endpoint name lib/workloads/compute.ts gives a realtime-inference workload's endpoint. */
 function defaultEndpointName(workload: WorkloadStack): string {
   return workloadEndpointName(workload.stackName);
@@ -53,7 +94,7 @@ export { malwareScanRoleArn, malwareScanRoleName } from './config/names';
 
 /**
  * Audit and continuous monitoring of the platform: the audit trail (data events for the platform
- * buckets and SageMaker endpoints), the security alarms, the operational dashboard and alarms, and,
+ * buckets, SageMaker endpoints and, with genai workloads, Bedrock), the security alarms, the operational dashboard and alarms, and,
  * in the production profile, threat detection (GuardDuty, malware scanning of the models bucket,
  * Security Hub, AWS Config) and compliance-mode Object Lock on the audit bucket.
  */
@@ -74,7 +115,7 @@ export class AuditStack extends Stack {
       trailName: auditTrailName(config.platformName),
       encryptionKey: platform.keys.audit,
       dataEventBuckets: [platform.dataBucket.bucket, platform.modelsBucket.bucket],
-      aiDataEvents: [AiDataEventResource.SAGEMAKER_ENDPOINT],
+      aiDataEvents: auditedAiResources(config),
       logRetentionDays: config.logRetentionDays,
       objectLockMode: production ? s3.ObjectLockMode.COMPLIANCE : s3.ObjectLockMode.GOVERNANCE,
       objectLockRetentionDays: 365,
@@ -89,6 +130,7 @@ export class AuditStack extends Stack {
       platformKeys: platform.keys.all.map((k) => k.key),
       // Every model call enters through the API: its route roles are the only endpoint invokers.
       endpointInvokerRoleArnPatterns: [ModelGatewayApi.routeRoleArnPattern(apiRouteRolePath(config.platformName))],
+      modelInvokerRoleArnPatterns: bedrockInvokerRoleArnPatterns(config),
     });
 
     // The admission gate's own signals: a rejected model (bad signature, digest, file set or subject),

@@ -99,7 +99,7 @@ export function buildPlatform(scope: Construct, config: PlatformConfig, budgets:
   // monitoring stacks the others.
   const [firstMonitored = [], ...moreMonitored] = monitoringShards(
     config,
-    monitoredWorkloads(config, computes, apis),
+    monitoredWorkloads(config, platform, computes, apis),
     budgets.monitoredWorkloadsPerStack,
   );
   const audit = new AuditStack(scope, `${config.platformName}-audit`, {
@@ -144,10 +144,12 @@ export function buildPlatform(scope: Construct, config: PlatformConfig, budgets:
 
 /**
  * What the operational dashboard and alarms watch per workload: its API routes (when exposed), its
- * SageMaker endpoint, and its GPU fleet (CloudWatch-agent GPU metrics by Auto Scaling group).
+ * SageMaker endpoint, its GPU fleet (CloudWatch-agent GPU metrics by Auto Scaling group) and its Bedrock
+ * guardrail (interventions).
  */
 function monitoredWorkloads(
   config: PlatformConfig,
+  platform: PlatformStack,
   computes: ReadonlyMap<string, WorkloadCompute>,
   apis: readonly ApiStack[],
 ): MonitoredWorkload[] {
@@ -172,6 +174,13 @@ function monitoredWorkloads(
   }
   return base.map((m) => {
     const fleet = computes.get(m.name)?.fleet;
-    return fleet ? { ...m, gpuFleet: { autoScalingGroupName: fleet.autoScalingGroup.autoScalingGroupName } } : m;
+    const guardrail = platform.genai?.guardrails.get(m.name);
+    return {
+      ...m,
+      ...(fleet ? { gpuFleet: { autoScalingGroupName: fleet.autoScalingGroup.autoScalingGroupName } } : {}),
+      ...(guardrail
+        ? { guardrail: { guardrailArn: guardrail.guardrailArn, guardrailVersion: guardrail.guardrailVersion } }
+        : {}),
+    };
   });
 }

@@ -50,6 +50,22 @@ export interface MonitoredGpuFleet {
   readonly namespace?: string;
 }
 
+/** Where Bedrock publishes guardrail metrics. */
+export const BEDROCK_GUARDRAILS_NAMESPACE = 'AWS/Bedrock/Guardrails';
+
+/**
+ * A Bedrock guardrail's published version, by the `GuardrailArn` and `GuardrailVersion` dimensions of its
+ * metrics (https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-guardrails-cw-metrics.html). The
+ * platform's roles may apply no other version of it (the permissions boundary and the workload's own
+ * policy name the version), so this version's metrics count all of its traffic.
+ */
+export interface MonitoredGuardrail {
+  /** The guardrail's ARN, without a version (`BedrockGuardrail.guardrailArn`). */
+  readonly guardrailArn: string;
+  /** The published version (`BedrockGuardrail.guardrailVersion`). */
+  readonly guardrailVersion: string;
+}
+
 /** What to watch of one workload. Each part is optional: a workload shows what it has. */
 export interface MonitoredWorkload {
   /** The workload's name (lower-case letters, digits, '-'); part of every alarm name. */
@@ -62,6 +78,8 @@ export interface MonitoredWorkload {
   readonly gpuFleet?: MonitoredGpuFleet;
   /** Its Lambda function (agents), for errors and throttles. @default - no function metrics */
   readonly functionName?: string;
+  /** Its Bedrock guardrail (genai), for interventions. @default - no guardrail metrics */
+  readonly guardrail?: MonitoredGuardrail;
 }
 
 /** Alarm thresholds, shared by every workload. */
@@ -90,6 +108,12 @@ export interface OperationalThresholds {
   readonly gpuMemoryUtilizationPercent?: number;
   /** Lambda throttles in five minutes. @default 1 */
   readonly functionThrottles?: number;
+  /**
+   * Guardrail interventions (`InvocationsIntervened`: blocked or masked input or output, prompt attacks
+   * included) in five minutes. A few are the guardrail doing its job; a burst is someone probing it.
+   * @default 10
+   */
+  readonly guardrailInterventions?: number;
 }
 
 export interface OperationalMonitoringProps {
@@ -115,7 +139,7 @@ const FIVE_MINUTES = Duration.minutes(5);
  * per workload, API 4xx/5xx rates (fractions of requests, throttling included) and p99 latency,
  * endpoint invocation errors and model latency, GPU utilisation and GPU memory (SageMaker endpoint
  * instance metrics, or the CloudWatch agent metrics self-managed fleets publish, `GPU_FLEET_METRICS`),
- * and function errors and throttles. Every alarm notifies `alarmTopic`.
+ * function errors and throttles, and Bedrock guardrail interventions. Every alarm notifies `alarmTopic`.
  */
 export class OperationalMonitoring extends Construct {
   /** The facade: add more `monitorXxx()` calls to it. */
@@ -150,6 +174,7 @@ export class OperationalMonitoring extends Construct {
       if (w.endpoint) this.monitorEndpoint(w.name, w.endpoint, t);
       if (w.gpuFleet) this.monitorGpuFleet(w.name, w.gpuFleet, t);
       if (w.functionName) this.monitorFunction(w.name, w.functionName, t);
+      if (w.guardrail) this.monitorGuardrail(w.name, w.guardrail, t);
     }
     // Widgets are added until synth: counted when the dashboard is rendered.
     this.node.addValidation({ validate: () => this.dashboardProblems() });
@@ -335,6 +360,38 @@ export class OperationalMonitoring extends Construct {
     });
   }
 
+  private monitorGuardrail(workload: string, guardrail: MonitoredGuardrail, t: Required<OperationalThresholds>): void {
+    // Counted for every evaluation, ApplyGuardrail and a guardrail named on InvokeModel or Converse alike.
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: BEDROCK_GUARDRAILS_NAMESPACE,
+        metricName,
+        dimensionsMap: { GuardrailArn: guardrail.guardrailArn, GuardrailVersion: guardrail.guardrailVersion },
+        statistic: cloudwatch.Stats.SUM,
+        period: FIVE_MINUTES,
+      });
+    this.facade.monitorCustom({
+      alarmFriendlyName: `${workload}-guardrail`,
+      humanReadableName: `${workload} guardrail (version ${guardrail.guardrailVersion})`,
+      metricGroups: [
+        {
+          title: 'Guardrail evaluations and interventions',
+          metrics: [
+            {
+              metric: metric('InvocationsIntervened'),
+              alarmFriendlyName: 'interventions',
+              // A burst is an attack in progress: alarm on the first period, not after three.
+              addAlarm: {
+                Critical: { ...above(t.guardrailInterventions), datapointsToAlarm: 1, evaluationPeriods: 1 },
+              },
+            },
+            metric('Invocations'),
+          ],
+        },
+      ],
+    });
+  }
+
   private thresholds(given: OperationalThresholds): Required<OperationalThresholds> {
     const t: Required<OperationalThresholds> = {
       api5xxErrorRate: given.api5xxErrorRate ?? 0.01,
@@ -345,6 +402,7 @@ export class OperationalMonitoring extends Construct {
       gpuUtilizationPercent: given.gpuUtilizationPercent ?? 90,
       gpuMemoryUtilizationPercent: given.gpuMemoryUtilizationPercent ?? 90,
       functionThrottles: given.functionThrottles ?? 1,
+      guardrailInterventions: given.guardrailInterventions ?? 10,
     };
     for (const [field, value] of Object.entries(t)) {
       if (!Token.isUnresolved(value) && (!Number.isFinite(value) || value <= 0)) {

@@ -11,6 +11,7 @@ import { KEY_PREFIX_PATTERN, PlatformValidationError, validateIntegerRange } fro
 import * as perms from './private/audit-perms';
 import {
   approvedModelWritePattern,
+  bedrockInvocationPattern,
   CIS_ALARMS,
   endpointInvocationPattern,
   keyAccessDeniedPattern,
@@ -69,6 +70,13 @@ export interface SecurityAlarmsProps {
    * @default - none: every endpoint invocation raises the alarm
    */
   readonly endpointInvokerRoleArnPatterns?: string[];
+  /**
+   * The roles allowed to invoke Bedrock models (the platform's genai workload roles and knowledge-base
+   * roles), as IAM role ARNs, optionally ending in `*`. InvokeModel and Converse calls are CloudTrail
+   * management events; StartAsyncInvoke and bidirectional streams need `AWS::Bedrock::Model` data events.
+   * @default - none: every Bedrock model invocation in the account raises the alarm
+   */
+  readonly modelInvokerRoleArnPatterns?: string[];
 }
 
 /** One alarm and the metric filter feeding it. */
@@ -86,8 +94,8 @@ export interface SecurityAlarm {
  * Organizations changes), guards of the platform's own controls (permissions boundaries, key
  * policies, log and trail tampering, threat detection turned off), and the AI-specific events:
  * model deployment changes by anyone but the deployment role, writes to approved models by anyone
- * but the admission role, bursts of denied calls on platform keys, and endpoint invocations by
- * principals outside the platform's roles.
+ * but the admission role, bursts of denied calls on platform keys, and SageMaker endpoint and Bedrock
+ * model invocations by principals outside the platform's roles.
  *
  * Alarm names (`<prefix>-security-<slug>`) and filter patterns are stable: they are the contract
  * with whoever subscribes to the topic.
@@ -109,8 +117,16 @@ export class SecurityAlarms extends Construct {
     const admission = props.admissionRoleArnPatterns ?? [];
     const deployers = props.deployerRoleArnPatterns ?? [this.defaultDeployerPattern()];
     const invokers = props.endpointInvokerRoleArnPatterns ?? [];
+    const modelInvokers = props.modelInvokerRoleArnPatterns ?? [];
     const keyThreshold = props.keyAccessDeniedThreshold ?? 5;
-    this.validate(props, prefix, namespace, approvedPrefix, { admission, deployers, invokers }, keyThreshold);
+    this.validate(
+      props,
+      prefix,
+      namespace,
+      approvedPrefix,
+      { admission, deployers, invokers, modelInvokers },
+      keyThreshold,
+    );
 
     this.topic = this.createTopic(props);
 
@@ -148,6 +164,15 @@ export class SecurityAlarms extends Construct {
         description: 'A SageMaker endpoint was invoked by a principal outside the platform roles',
         control: 'platform-ai',
         pattern: endpointInvocationPattern(invokers),
+        threshold: 1,
+      },
+      {
+        id: 'BedrockModelInvokedByNonPlatformPrincipal',
+        slug: 'ai-bedrock-model-invoked-by-non-platform-principal',
+        description:
+          'A Bedrock model was invoked (or an invocation was attempted) by a principal outside the platform roles',
+        control: 'platform-ai',
+        pattern: bedrockInvocationPattern(modelInvokers),
         threshold: 1,
       },
     ];
@@ -326,6 +351,7 @@ export class SecurityAlarms extends Construct {
       admission: 'admissionRoleArnPatterns',
       deployers: 'deployerRoleArnPatterns',
       invokers: 'endpointInvokerRoleArnPatterns',
+      modelInvokers: 'modelInvokerRoleArnPatterns',
     };
     for (const [k, patterns] of Object.entries(roles)) {
       for (const p of patterns) {

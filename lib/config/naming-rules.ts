@@ -168,9 +168,18 @@ export function vectorAccessPolicyName(platformName: string, workloadName: strin
   return `${workloadName.slice(0, OPENSEARCH_SERVERLESS_POLICY.maxLength - 9).replace(/-+$/, '')}-${digest}`;
 }
 
-/** A workload's knowledge base role name, known before it exists (the data bucket's exemption names it). */
+/**
+ * A workload's knowledge base role name, `<platformName>-kb-<workload>`, known before it exists (the data
+ * bucket's exemption names it). Every knowledge base role shares the prefix `<platformName>-kb-`, so one
+ * pattern names them all (the audit's alarm on Bedrock invocations by principals outside the platform).
+ */
 export function knowledgeBaseRoleName(platformName: string, workloadName: string): string {
-  return `${platformName}-${workloadName}-kb`;
+  return `${platformName}-kb-${workloadName}`;
+}
+
+/** The prefix of every knowledge base role name of the platform (see `knowledgeBaseRoleName`). */
+export function knowledgeBaseRoleNamePrefix(platformName: string): string {
+  return `${platformName}-kb-`;
 }
 
 /** A name the platform builds, and the rule it must follow. */

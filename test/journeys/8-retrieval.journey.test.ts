@@ -295,7 +295,7 @@ describe('journey 8: retrieval', () => {
     test("the data bucket's exemption names the knowledge base role by name, for reads of its own prefix only", () => {
       expect(retrievalDataExemptions(CONFIG)).toEqual([
         {
-          principalArns: [expect.stringContaining(':role/ztai-wl-a-kb')],
+          principalArns: [expect.stringContaining(':role/ztai-kb-wl-a')],
           actions: ['s3:GetObject', 's3:ListBucket'],
           keyPrefixes: ['workloads/wl-a/'],
           reason: expect.any(String),

@@ -9,7 +9,7 @@
  * kinds, the API and audit stacks); names come from the assembly and from lib/config/names.ts, so a
  * platform with another name or other workloads is evaluated the same way.
  */
-import { CloudAssembly, findStack } from './assembly';
+import { AssemblyResource, CloudAssembly, findStack } from './assembly';
 import { PlaceholderEnvironment } from './intrinsics';
 import {
   AWS_OWNED_ACCOUNT,
@@ -25,6 +25,7 @@ import {
   Step,
   StepResult,
 } from './journey-dsl';
+import { filterPatternMatches } from './filter-pattern';
 import { byString } from './json';
 import { asArray } from './resolved-templates';
 import {
@@ -35,6 +36,7 @@ import {
   SAGEMAKER_EXECUTION_ROLE_PATH_FOR_NAMES,
   workloadRoleName,
 } from '../../lib/config/names';
+import { knowledgeBaseRoleName } from '../../lib/config/naming-rules';
 
 /** AWS documentation of the requests and their context keys. */
 export const DOCS = {
@@ -61,6 +63,13 @@ export const DOCS = {
   bedrockRuntimeVpce: 'https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-interface-endpoints.html',
   bedrockKnowledgeBaseRole: 'https://docs.aws.amazon.com/bedrock/latest/userguide/kb-permissions.html',
   bedrockInvocationLogging: 'https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html',
+  bedrockCloudTrail: 'https://docs.aws.amazon.com/bedrock/latest/userguide/logging-using-cloudtrail.html',
+  bedrockGuardrailMetrics: 'https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-guardrails-cw-metrics.html',
+  cloudTrailDataEvents:
+    'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html',
+  cloudTrailUserIdentity:
+    'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html',
+  cwFilterPatterns: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html',
   aossDataAccess: 'https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html',
   conditionOperators:
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html',
@@ -885,7 +894,7 @@ function genaiJourney(
   const otherModel = 'anthropic.claude-3-opus-20240229-v1:0';
   const kbRole: RoleActor = {
     kind: 'role',
-    arn: roleArnFromName('aws', w.account, '/', `${p}-${a.genai}-kb`),
+    arn: roleArnFromName('aws', w.account, '/', knowledgeBaseRoleName(p, a.genai)),
     path: `${w.stackName(`workload-${a.genai}`)}/KnowledgeBase/Role`,
     session: 'bedrock-knowledge-base',
     label: `${a.genai} knowledge base role (Bedrock)`,
@@ -1031,6 +1040,39 @@ function genaiJourney(
         doc: [DOCS.bedrockInvocationLogging],
         run: () => checkInvocationLogging(w),
       },
+      {
+        kind: 'check',
+        id: '7.12',
+        title:
+          'the trail records Bedrock data events (guardrails, models, knowledge bases) beside the platform buckets’ objects, and management events, InvokeModel and Converse among them',
+        actor: 'CloudTrail',
+        request: 'the advanced event selectors of the audit trail',
+        doc: [DOCS.bedrockCloudTrail, DOCS.cloudTrailDataEvents],
+        run: () => checkBedrockTrail(w),
+      },
+      {
+        kind: 'check',
+        id: '7.13',
+        title: `the alarm on Bedrock invocations fires for a principal outside the platform, not for the ${a.genai} role or its knowledge base`,
+        actor: 'CloudWatch Logs',
+        request: 'the metric filter of the alarm, matched against CloudTrail records of InvokeModel and Converse calls',
+        doc: [DOCS.bedrockCloudTrail, DOCS.cloudTrailUserIdentity, DOCS.cwFilterPatterns],
+        run: () =>
+          checkBedrockInvocationAlarm(w, {
+            workloadRole: role.arn ?? roleArnFromName('aws', w.account, '/', workloadRoleName(p, a.genai)),
+            kbRole: kbRole.arn ?? roleArnFromName('aws', w.account, '/', knowledgeBaseRoleName(p, a.genai)),
+          }),
+      },
+      {
+        kind: 'check',
+        id: '7.14',
+        title: `the guardrail-interventions alarm watches the published version of the ${a.genai} guardrail and notifies the alarm topic`,
+        actor: 'CloudWatch',
+        request: `Namespace, MetricName and Dimensions of the ${a.genai} guardrail alarm against the guardrail and its version`,
+        doc: [DOCS.bedrockGuardrailMetrics, DOCS.cwAlarmActions],
+        run: () =>
+          checkGuardrailAlarm(w, guardrailArn, version ? w.index.attOf(version, 'Version') : `${missing}version`),
+      },
     ],
   };
 }
@@ -1069,6 +1111,144 @@ function checkOwnIndexes(w: JourneyWorld, workload: string): CheckOutcome {
 }
 
 /** The deploy-time call sets invocation logging to a log group that is KMS-encrypted and retained. */
+/** The advanced event selectors of the audit trail, and the data-event resource types they record. */
+function checkBedrockTrail(w: JourneyWorld): CheckOutcome {
+  const [trail] = w.find('AWS::CloudTrail::Trail', w.stackName('audit'));
+  if (!trail) return { pass: false, detail: 'no audit trail' };
+  type Selector = { Name?: string; FieldSelectors?: { Field: string; Equals?: string[]; StartsWith?: string[] }[] };
+  const selectors = asArray(w.props(trail).AdvancedEventSelectors) as Selector[];
+  const equalsOf = (sel: Selector, field: string) =>
+    (sel.FieldSelectors ?? []).find((f) => f.Field === field)?.Equals ?? [];
+  const dataTypes = selectors
+    .filter((sel) => equalsOf(sel, 'eventCategory').includes('Data'))
+    .flatMap((sel) => equalsOf(sel, 'resources.type'));
+  const management = selectors.some(
+    (sel) => equalsOf(sel, 'eventCategory').includes('Management') && (sel.FieldSelectors ?? []).length === 1,
+  );
+  const wanted = ['AWS::Bedrock::Guardrail', 'AWS::Bedrock::Model', 'AWS::Bedrock::KnowledgeBase', 'AWS::S3::Object'];
+  const missingTypes = wanted.filter((t) => !dataTypes.includes(t));
+  if (missingTypes.length > 0 || !management)
+    return {
+      pass: false,
+      detail: `${missingTypes.length > 0 ? `no data events of ${missingTypes.join(', ')}` : ''}${
+        management ? '' : `${missingTypes.length > 0 ? '; ' : ''}management events are not all recorded`
+      }`,
+    };
+  return { pass: true, detail: `management events; data events of ${dataTypes.join(', ')}` };
+}
+
+/**
+ * A CloudTrail record of a Bedrock runtime call, as the CloudTrail record contents document it
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html):
+ * a role session carries its role's ARN (with its path) in `sessionContext.sessionIssuer.arn`.
+ */
+function bedrockRecord(
+  eventName: string,
+  userIdentity: Record<string, unknown>,
+  eventSource = 'bedrock.amazonaws.com',
+) {
+  return { eventVersion: '1.09', eventSource, eventName, userIdentity, readOnly: true, eventCategory: 'Management' };
+}
+
+function roleSession(account: string, roleArn: string): Record<string, unknown> {
+  const name = roleArn.split('/').pop();
+  return {
+    type: 'AssumedRole',
+    arn: `arn:aws:sts::${account}:assumed-role/${name}/session`,
+    accountId: account,
+    sessionContext: { sessionIssuer: { type: 'Role', arn: roleArn, accountId: account, userName: name } },
+  };
+}
+
+/** The Bedrock-invocation alarm's filter, matched against the records it must and must not count. */
+function checkBedrockInvocationAlarm(w: JourneyWorld, roles: { workloadRole: string; kbRole: string }): CheckOutcome {
+  const filter = w.index
+    .resourcesOfType('AWS::Logs::MetricFilter')
+    .find((r) =>
+      JSON.stringify(w.props(r).MetricTransformations ?? '').includes('BedrockModelInvokedByNonPlatformPrincipal'),
+    );
+  if (!filter) return { pass: false, detail: 'no metric filter counts Bedrock invocations' };
+  const pattern = String(w.props(filter).FilterPattern);
+  const outsiderRole = `arn:aws:iam::${w.account}:role/DataScienceAdmin`;
+  const cases: { record: unknown; what: string; fires: boolean }[] = [
+    {
+      record: bedrockRecord('InvokeModel', roleSession(w.account, roles.workloadRole)),
+      what: 'InvokeModel by the workload role',
+      fires: false,
+    },
+    {
+      record: bedrockRecord('Converse', roleSession(w.account, roles.workloadRole)),
+      what: 'Converse by the workload role',
+      fires: false,
+    },
+    {
+      record: bedrockRecord('InvokeModel', roleSession(w.account, roles.kbRole)),
+      what: 'InvokeModel by the knowledge base role',
+      fires: false,
+    },
+    {
+      record: bedrockRecord('ConverseStream', roleSession(w.account, outsiderRole)),
+      what: 'ConverseStream by a role outside the platform',
+      fires: true,
+    },
+    {
+      record: bedrockRecord('InvokeModelWithResponseStream', {
+        type: 'IAMUser',
+        arn: `arn:aws:iam::${w.account}:user/analyst`,
+        accountId: w.account,
+      }),
+      what: 'InvokeModelWithResponseStream by an IAM user',
+      fires: true,
+    },
+    {
+      record: bedrockRecord('StartAsyncInvoke', roleSession(w.account, outsiderRole)),
+      what: 'StartAsyncInvoke by a role outside the platform',
+      fires: true,
+    },
+    {
+      record: bedrockRecord('InvokeEndpoint', roleSession(w.account, outsiderRole), 'sagemaker.amazonaws.com'),
+      what: 'a SageMaker InvokeEndpoint (another alarm’s)',
+      fires: false,
+    },
+  ];
+  const wrong = cases.filter((c) => filterPatternMatches(pattern, c.record) !== c.fires);
+  return wrong.length === 0
+    ? { pass: true, detail: cases.map((c) => `${c.what}: ${c.fires ? 'alarms' : 'silent'}`).join('; ') }
+    : {
+        pass: false,
+        detail: wrong.map((c) => `${c.what}: ${c.fires ? 'does not alarm' : 'alarms'}`).join('; '),
+      };
+}
+
+/** The guardrail alarm's metric against the guardrail's ARN and published version; its action. */
+function checkGuardrailAlarm(w: JourneyWorld, guardrailArn: string, version: string): CheckOutcome {
+  const alarms = w.index
+    .resourcesOfType('AWS::CloudWatch::Alarm')
+    .filter(
+      (r) => w.props(r).Namespace === 'AWS/Bedrock/Guardrails' && w.props(r).MetricName === 'InvocationsIntervened',
+    );
+  const dims = (r: AssemblyResource) =>
+    Object.fromEntries(
+      (asArray(w.props(r).Dimensions) as { Name: string; Value: unknown }[]).map((d) => [d.Name, String(d.Value)]),
+    );
+  const alarm = alarms.find((r) => dims(r).GuardrailArn === guardrailArn);
+  if (!alarm) return { pass: false, detail: `no InvocationsIntervened alarm on GuardrailArn ${guardrailArn}` };
+  const d = dims(alarm);
+  const problems: string[] = [];
+  if (d.GuardrailVersion !== version)
+    problems.push(`GuardrailVersion is ${d.GuardrailVersion}, the published version is ${version}`);
+  if (Object.keys(d).length !== 2)
+    problems.push(`dimensions ${Object.keys(d).join(', ')}: Bedrock publishes GuardrailArn with GuardrailVersion`);
+  if (!asArray(w.props(alarm).AlarmActions).some((x) => String(x).startsWith('arn:aws:sns:')))
+    problems.push('the alarm has no SNS action');
+  return problems.length === 0
+    ? {
+        pass: true,
+        detail: `${String(w.props(alarm).AlarmName)}: InvocationsIntervened of ${guardrailArn} version ${version}`,
+      }
+    : { pass: false, detail: problems.join('; ') };
+}
+
 function checkInvocationLogging(w: JourneyWorld): CheckOutcome {
   const call = w.index
     .resourcesOfType('Custom::AWS')

@@ -425,3 +425,18 @@ export function endpointInvocationPattern(invokerRoleArnPatterns: readonly strin
   if (invokerRoleArnPatterns.length > 0) conditions.push(callerIsNotOneOf(invokerRoleArnPatterns));
   return allOf(...conditions);
 }
+
+/**
+ * The Bedrock runtime calls that run a model, as CloudTrail names them: InvokeModel,
+ * InvokeModelWithResponseStream, Converse and ConverseStream are management events; InvokeModelWithBidirectionalStream
+ * and StartAsyncInvoke are data events of `AWS::Bedrock::Model`
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/logging-using-cloudtrail.html).
+ */
+export const BEDROCK_INVOCATION_EVENTS = ['InvokeModel*', 'Converse*', 'StartAsyncInvoke'] as const;
+
+/** Bedrock model invocations (allowed or denied) by principals outside the platform's roles. */
+export function bedrockInvocationPattern(invokerRoleArnPatterns: readonly string[]): string {
+  const conditions = [eventsOf('bedrock.amazonaws.com', BEDROCK_INVOCATION_EVENTS)];
+  if (invokerRoleArnPatterns.length > 0) conditions.push(callerIsNotOneOf(invokerRoleArnPatterns));
+  return allOf(...conditions);
+}

@@ -6,6 +6,8 @@ import { OperationalMonitoring, OperationalMonitoringProps } from '../../../cons
 import { GPU_FLEET_METRICS, gpuFleetAgentConfig } from '../../../constructs/inference/gpu-fleet';
 import { appWithFlags, testStack, unacknowledgedFindings } from './nag-helpers';
 
+const GUARDRAIL_ARN = 'arn:aws:bedrock:eu-west-1:111122223333:guardrail/abcd1234efgh';
+
 function fixture(): { stack: Stack; topic: sns.Topic } {
   const app = appWithFlags();
   const stack = testStack(app);
@@ -22,6 +24,10 @@ const WORKLOADS: OperationalMonitoringProps['workloads'] = [
   },
   { name: 'doc-finetune', gpuFleet: { autoScalingGroupName: 'ztai-doc-finetune-fleet' } },
   { name: 'support-agent', functionName: 'ztai-support-agent' },
+  {
+    name: 'support-assistant',
+    guardrail: { guardrailArn: GUARDRAIL_ARN, guardrailVersion: '1' },
+  },
 ];
 
 function monitoringIn(f: { stack: Stack; topic: sns.Topic }, props: Partial<OperationalMonitoringProps> = {}) {
@@ -64,8 +70,28 @@ describe('OperationalMonitoring', () => {
         'ztai-ops-doc-finetune-fleet-gpu-utilization-Warning',
         'ztai-ops-doc-finetune-fleet-gpu-memory-Warning',
         'ztai-ops-support-agent-function-throttles-Warning',
+        'ztai-ops-support-assistant-guardrail-interventions-Critical',
       ].sort(),
     );
+  });
+
+  test('guardrail interventions: the sum of InvocationsIntervened of the published version, at 10 in one five-minute period', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ztai-ops-support-assistant-guardrail-interventions-Critical',
+      Namespace: 'AWS/Bedrock/Guardrails',
+      MetricName: 'InvocationsIntervened',
+      // The dimensions Bedrock publishes the metric with, together (monitoring-guardrails-cw-metrics.html).
+      Dimensions: [
+        { Name: 'GuardrailArn', Value: GUARDRAIL_ARN },
+        { Name: 'GuardrailVersion', Value: '1' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+    });
   });
 
   test('every alarm notifies the topic', () => {
@@ -265,6 +291,10 @@ describe('OperationalMonitoring options and bad input', () => {
       /thresholds.api4xxErrorRate is a fraction of requests, greater than 0 and at most 1 .* got 5; for 5 percent write 0.05/,
     ],
     [{ thresholds: { api5xxErrorRate: 1000 } }, /thresholds.api5xxErrorRate is a fraction of requests.* got 1000$/],
+    [
+      { thresholds: { guardrailInterventions: 0 } },
+      /thresholds.guardrailInterventions must be a positive number, got 0/,
+    ],
     [{ platformName: 'ZTAI' }, /platformName must be 2-40 lower-case letters.* got 'ZTAI'/],
     [{ workloads: [{ name: 'Bad_Name' }] }, /workloads\[\].name must be 2-32 lower-case letters.* got 'Bad_Name'/],
     [{ workloads: [{ name: 'a1' }, { name: 'a1' }] }, /workloads\[\].name must be unique, got 'a1' twice/],

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SecurityAlarms, SecurityAlarmsProps } from '../../../constructs/audit';
+import { filterPatternMatches } from '../../../tools/review/filter-pattern';
 import { appWithFlags, testStack, unacknowledgedFindings } from './nag-helpers';
 
 const ACCOUNT = '111122223333';
@@ -17,6 +18,8 @@ const ADMISSION = `arn:aws:iam::${ACCOUNT}:role/ztai-model-admission`;
 const AGENT = `arn:aws:iam::${ACCOUNT}:role/ztai-workload-support-agent-*`;
 const API = `arn:aws:iam::${ACCOUNT}:role/ztai-api-invoker`;
 const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-*`;
+const GENAI = `arn:aws:iam::${ACCOUNT}:role/ztai-workload-*`;
+const KB = `arn:aws:iam::${ACCOUNT}:role/ztai-kb-*`;
 
 const events = (names: string[]) => `(${names.map((n) => `($.eventName = "${n}")`).join(' || ')})`;
 const notCaller = (arns: string[]) =>
@@ -177,6 +180,9 @@ const EXPECTED: Record<string, string> = {
   )} && ($.requestParameters.key = "approved/*")) || ($.eventName = "DeleteObjects")) && ${notCaller([ADMISSION])} }`,
   'ztai-security-ai-platform-key-access-denied-burst': `{ ($.eventSource = "kms.amazonaws.com") && ($.errorCode = "AccessDenied*") && (($.resources[0].ARN = "${KEY_A}") || ($.resources[0].ARN = "${KEY_B}")) }`,
   'ztai-security-ai-endpoint-invoked-by-non-platform-principal': `{ ($.eventName = "InvokeEndpoint*") && ${notCaller([AGENT, API])} }`,
+  'ztai-security-ai-bedrock-model-invoked-by-non-platform-principal': `{ ($.eventSource = "bedrock.amazonaws.com") && ${events(
+    ['InvokeModel*', 'Converse*', 'StartAsyncInvoke'],
+  )} && ${notCaller([GENAI, KB])} }`,
 };
 
 interface Fixture {
@@ -207,6 +213,7 @@ function alarmsIn(f: Fixture, props: Partial<SecurityAlarmsProps> = {}): Securit
     platformKeys: [kms.Key.fromKeyArn(f.stack, 'KeyA', KEY_A), kms.Key.fromKeyArn(f.stack, 'KeyB', KEY_B)],
     admissionRoleArnPatterns: [ADMISSION],
     endpointInvokerRoleArnPatterns: [AGENT, API],
+    modelInvokerRoleArnPatterns: [GENAI, KB],
     ...props,
   });
 }
@@ -334,17 +341,71 @@ describe('SecurityAlarms', () => {
   });
 });
 
+/** A CloudTrail record of a call by a role session or an IAM user (cloudtrail-event-reference-user-identity.html). */
+function record(eventSource: string, eventName: string, caller: string): unknown {
+  const identity = caller.includes(':user/')
+    ? { type: 'IAMUser', arn: caller, accountId: ACCOUNT }
+    : {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${caller.split('/').pop()}/s`,
+        sessionContext: { sessionIssuer: { type: 'Role', arn: caller, accountId: ACCOUNT } },
+      };
+  return { eventSource, eventName, userIdentity: identity, eventCategory: 'Management' };
+}
+
+describe('SecurityAlarms: the Bedrock invocation alarm fires on the records it is for', () => {
+  let pattern: string;
+  beforeAll(() => {
+    const f = fixture();
+    alarmsIn(f);
+    pattern = alarmPatterns(Template.fromStack(f.stack))[
+      'ztai-security-ai-bedrock-model-invoked-by-non-platform-principal'
+    ];
+  });
+  const bedrock = (name: string, caller: string) => record('bedrock.amazonaws.com', name, caller);
+  const workloadRole = `arn:aws:iam::${ACCOUNT}:role/ztai-workload-support-assistant`;
+  const kbRole = `arn:aws:iam::${ACCOUNT}:role/ztai-kb-support-assistant`;
+  const admin = `arn:aws:iam::${ACCOUNT}:role/Admin`;
+
+  test.each([
+    ['InvokeModel', workloadRole, false],
+    ['ConverseStream', workloadRole, false],
+    ['InvokeModel', kbRole, false],
+    ['InvokeModel', admin, true],
+    ['InvokeModelWithResponseStream', admin, true],
+    ['Converse', `arn:aws:iam::${ACCOUNT}:user/analyst`, true],
+    ['StartAsyncInvoke', admin, true],
+    ['GetGuardrail', admin, false],
+  ])('%s by %s: alarms %s', (eventName, caller, fires) => {
+    expect(filterPatternMatches(pattern, bedrock(eventName, caller))).toBe(fires);
+  });
+
+  test('a SageMaker invocation is the other alarm’s, and without invoker roles the workload role alarms too', () => {
+    expect(filterPatternMatches(pattern, record('sagemaker.amazonaws.com', 'InvokeEndpoint', admin))).toBe(false);
+    const f = fixture();
+    alarmsIn(f, { modelInvokerRoleArnPatterns: undefined });
+    const open = alarmPatterns(Template.fromStack(f.stack))[
+      'ztai-security-ai-bedrock-model-invoked-by-non-platform-principal'
+    ];
+    expect(filterPatternMatches(open, bedrock('InvokeModel', workloadRole))).toBe(true);
+  });
+});
+
 describe('SecurityAlarms options', () => {
   test('without admission or invoker roles, every write to approved/ and every invocation alarms', () => {
     const f = fixture();
     alarmsIn(f, {
       admissionRoleArnPatterns: undefined,
       endpointInvokerRoleArnPatterns: undefined,
+      modelInvokerRoleArnPatterns: undefined,
       approvedModelPrefix: 'signed/',
     });
     const patterns = alarmPatterns(Template.fromStack(f.stack));
     expect(patterns['ztai-security-ai-endpoint-invoked-by-non-platform-principal']).toBe(
       '{ ($.eventName = "InvokeEndpoint*") }',
+    );
+    expect(patterns['ztai-security-ai-bedrock-model-invoked-by-non-platform-principal']).toBe(
+      `{ ($.eventSource = "bedrock.amazonaws.com") && ${events(['InvokeModel*', 'Converse*', 'StartAsyncInvoke'])} }`,
     );
     expect(patterns['ztai-security-ai-approved-model-write-by-non-admission']).toContain(
       '($.requestParameters.key = "signed/*")',
@@ -430,6 +491,10 @@ describe('SecurityAlarms rejects bad input at synth', () => {
     [
       { endpointInvokerRoleArnPatterns: [`arn:aws:iam::${ACCOUNT}:user/bob`] },
       /endpointInvokerRoleArnPatterns must hold IAM role ARNs/,
+    ],
+    [
+      { modelInvokerRoleArnPatterns: [`arn:aws:iam::${ACCOUNT}:role/ztai-*-kb`] },
+      /modelInvokerRoleArnPatterns must hold IAM role ARNs, optionally ending in '\*' .* got 'arn:aws:iam::111122223333:role\/ztai-\*-kb'/,
     ],
     [{ platformKeys: [] }, /platformKeys must name at least one key, got \[\]/],
     [{ keyAccessDeniedThreshold: 0 }, /keyAccessDeniedThreshold must be an integer from 1 to 10000, got 0/],
