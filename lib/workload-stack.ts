@@ -67,8 +67,9 @@ export class WorkloadStack extends Stack {
    */
   public readonly securityGroup?: ec2.SecurityGroup;
   /**
-   * The security groups an agent's functions carry: its own (`securityGroup`) and the workload tier's,
-   * whose members the platform's interface endpoints admit.
+   * The security groups an agent's or genai workload's functions carry: its own (`securityGroup`), the
+   * workload tier's, whose members the platform's interface endpoints admit, and with retrieval the vector
+   * store's clients group.
    */
   public readonly securityGroups?: ec2.ISecurityGroup[];
   /** A genai workload's Bedrock grants and retrieval. */
@@ -118,6 +119,8 @@ export class WorkloadStack extends Stack {
     if (workload.kind === 'genai' && platform.genai && this.securityGroup) {
       // Its models through its own guardrail only; its own indexes and knowledge base.
       this.genai = addGenAiWorkload(this, platform.genai, workload, this.identity, this.securityGroup);
+      // With retrieval, the store's clients group too: the vector store admits its members.
+      this.securityGroups = [...(this.securityGroups ?? []), ...(this.genai.retrieval?.securityGroups ?? [])];
     }
 
     tagWorkload(this, workload.name);

@@ -86,8 +86,16 @@ export interface IVectorStore extends IConstruct {
   readonly allowsBedrockKnowledgeBases: boolean;
   /** Let a workload reach the collection: its role may use its own indexes (`<workload>_*`) only. */
   grantIndex(workload: IWorkloadIdentity, options?: GrantIndexOptions): VectorIndexAccess;
-  /** Let a workload security group reach the collection's VPC endpoint (HTTPS). */
-  admitWorkload(securityGroup: ec2.ISecurityGroup): void;
+  /**
+   * The store's clients: members may reach the collection's VPC endpoint on HTTPS (see `VectorStore`).
+   */
+  readonly clientsSecurityGroup: ec2.ISecurityGroup;
+  /**
+   * Let a workload reach the collection's VPC endpoint (HTTPS). Returns the security groups the workload's
+   * network interfaces must carry besides `securityGroup` (the store's clients group): membership, not a
+   * rule per workload, admits it.
+   */
+  admitWorkload(securityGroup: ec2.ISecurityGroup): ec2.ISecurityGroup[];
 }
 
 /**
@@ -130,6 +138,14 @@ export class VectorStore extends Construct implements IVectorStore {
   public readonly collectionId: string;
   public readonly collectionEndpoint: string;
   public readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The store's clients: a security group with no ingress whose members (the retrieving workloads'
+   * network interfaces, `admitWorkload`) may reach the collection's VPC endpoint on HTTPS. The endpoint's
+   * group holds one inbound rule, from this group, whatever the number of workloads (EC2 allows 60
+   * inbound rules a security group by default,
+   * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups).
+   */
+  public readonly clientsSecurityGroup: ec2.ISecurityGroup;
   public readonly allowsBedrockKnowledgeBases: boolean;
   /** The collection. */
   public readonly collection: aoss.CfnCollection;
@@ -166,9 +182,28 @@ export class VectorStore extends Construct implements IVectorStore {
       props.securityGroup ??
       new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
         vpc: props.vpc,
-        description: `VPC endpoint of collection ${name}: HTTPS from admitted workload security groups only`,
+        description: `VPC endpoint of collection ${name}: HTTPS from the members of its clients group only`,
         allowAllOutbound: false,
       });
+    const clients = new ec2.SecurityGroup(this, 'ClientsSecurityGroup', {
+      vpc: props.vpc,
+      description: `Clients of collection ${name}: members reach its VPC endpoint on HTTPS; no ingress`,
+      allowAllOutbound: false,
+    });
+    this.clientsSecurityGroup = clients;
+    new ec2.CfnSecurityGroupIngress(this, 'HttpsFromClients', {
+      groupId: this.securityGroup.securityGroupId,
+      sourceSecurityGroupId: clients.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: HTTPS,
+      toPort: HTTPS,
+      description: `HTTPS to collection ${name} from its clients group`,
+    });
+    clients.addEgressRule(
+      ec2.Peer.securityGroupId(this.securityGroup.securityGroupId),
+      ec2.Port.tcp(HTTPS),
+      `HTTPS to the VPC endpoint of collection ${name}`,
+    );
     this.vpcEndpoint = new aoss.CfnVpcEndpoint(this, 'VpcEndpoint', {
       name: `${name}-vpce`,
       vpcId: props.vpc.vpcId,
@@ -261,24 +296,13 @@ export class VectorStore extends Construct implements IVectorStore {
   }
 
   /**
-   * Let a workload security group reach the collection's VPC endpoint: an HTTPS ingress rule on the
-   * endpoint's security group (beside the workload's group, in its stack) and the workload's HTTPS
-   * egress to it.
+   * Let a workload reach the collection's VPC endpoint: returns the clients group, which the workload's
+   * network interfaces must carry besides `_securityGroup`. Nothing is added to either group, so the
+   * endpoint's rules do not grow with the workloads; what the workload may read is its data-access
+   * policy's (`grantIndex`).
    */
-  public admitWorkload(securityGroup: ec2.ISecurityGroup): void {
-    new ec2.CfnSecurityGroupIngress(securityGroup, 'HttpsToVectorStore', {
-      groupId: this.securityGroup.securityGroupId,
-      sourceSecurityGroupId: securityGroup.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: HTTPS,
-      toPort: HTTPS,
-      description: `HTTPS to collection ${this.collectionName} from an admitted workload`,
-    });
-    securityGroup.addEgressRule(
-      ec2.Peer.securityGroupId(this.securityGroup.securityGroupId),
-      ec2.Port.tcp(HTTPS),
-      `HTTPS to the VPC endpoint of collection ${this.collectionName}`,
-    );
+  public admitWorkload(_securityGroup: ec2.ISecurityGroup): ec2.ISecurityGroup[] {
+    return [this.clientsSecurityGroup];
   }
 
   private validate(props: VectorStoreProps): void {

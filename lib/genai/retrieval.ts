@@ -153,11 +153,17 @@ export interface Retrieval {
   readonly access: VectorIndexAccess;
   /** Its knowledge base, with `genai.retrieval.knowledgeBase`. */
   readonly knowledgeBase?: KnowledgeBase;
+  /**
+   * The security groups the workload's network interfaces must carry, besides its own, to reach the
+   * collection's VPC endpoint (the store's clients group); none without `securityGroup`.
+   */
+  readonly securityGroups: ec2.ISecurityGroup[];
 }
 
 /**
  * Give a `genai` workload retrieval: its role may use its own indexes (`<workload>_*`) of the
- * collection, its security group may reach the collection's VPC endpoint, and with
+ * collection, its network interfaces may reach the collection's VPC endpoint (carrying the store's clients
+ * group, returned in `securityGroups`), and with
  * `genai.retrieval.knowledgeBase` a Bedrock knowledge base reads its data prefix into `<workload>_kb`
  * and the workload may query it (`bedrock:Retrieve`, that knowledge base only).
  * Everything is created in `scope` (the workload's stack).
@@ -180,7 +186,7 @@ export function addRetrieval(scope: Construct, options: RetrievalOptions): Retri
   const access = store.grantIndex(identity, {
     accessPolicyName: vectorAccessPolicyName(options.platformName, workload.name),
   });
-  if (options.securityGroup) store.admitWorkload(options.securityGroup);
+  const securityGroups = options.securityGroup ? store.admitWorkload(options.securityGroup) : [];
   const knowledgeBase = retrieval.knowledgeBase
     ? new KnowledgeBase(scope, 'KnowledgeBase', {
         store,
@@ -192,7 +198,7 @@ export function addRetrieval(scope: Construct, options: RetrievalOptions): Retri
       })
     : undefined;
   knowledgeBase?.grantRetrieve(identity);
-  return { access, knowledgeBase };
+  return { access, knowledgeBase, securityGroups };
 }
 
 function embeddingModelOf(workload: RetrievalWorkload): string {

@@ -161,25 +161,51 @@ describe('VectorStore', () => {
       expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
     });
 
-    test('admitWorkload: HTTPS from the workload security group only, written beside the workload', () => {
-      const { platformStack, workloads, store, a } = platform();
-      store.admitWorkload(a.securityGroup.connections.securityGroups[0]);
-      const template = Template.fromStack(workloads);
-      template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
-      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-        IpProtocol: 'tcp',
-        FromPort: 443,
-        ToPort: 443,
-        SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(workloads, a.securityGroup.node.defaultChild), 'GroupId'] },
-        GroupId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'Platform' }) },
-      });
-      // None on the store's group in the platform stack (the network's own rule, endpoints from the workload tier, aside).
+    test('the endpoint admits HTTPS from the clients group only: one ingress rule, whatever the number of workloads', () => {
+      const { platformStack, store } = platform();
+      const template = Template.fromStack(platformStack);
       const storeSg = logicalId(platformStack, store.securityGroup.node.defaultChild);
-      expect(
-        Object.values(Template.fromStack(platformStack).findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
-          JSON.stringify(r.Properties.GroupId).includes(storeSg),
-        ),
-      ).toEqual([]);
+      const clientsSg = logicalId(platformStack, store.clientsSecurityGroup.node.defaultChild);
+      const onStore = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
+        JSON.stringify(r.Properties.GroupId).includes(storeSg),
+      );
+      expect(onStore.map((r) => r.Properties)).toEqual([
+        expect.objectContaining({
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          GroupId: { 'Fn::GetAtt': [storeSg, 'GroupId'] },
+          SourceSecurityGroupId: { 'Fn::GetAtt': [clientsSg, 'GroupId'] },
+        }),
+      ]);
+      // The clients group: no ingress; egress HTTPS to the endpoint's group and nothing else.
+      const clients = template.toJSON().Resources[clientsSg];
+      expect(clients.Properties.SecurityGroupIngress).toBeUndefined();
+      const egress = [
+        ...(clients.Properties.SecurityGroupEgress ?? []),
+        ...Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
+          .map((r) => r.Properties)
+          .filter((p) => JSON.stringify(p.GroupId).includes(clientsSg)),
+      ];
+      expect(egress).toEqual([
+        expect.objectContaining({
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          DestinationSecurityGroupId: { 'Fn::GetAtt': [storeSg, 'GroupId'] },
+        }),
+      ]);
+    });
+
+    test('admitWorkload returns the clients group for the workload to carry, and adds no rule anywhere', () => {
+      const { platformStack, workloads, store, a, b } = platform();
+      const before = Template.fromStack(platformStack).toJSON();
+      expect(store.admitWorkload(a.securityGroup)).toEqual([store.clientsSecurityGroup]);
+      expect(store.admitWorkload(b.securityGroup)).toEqual([store.clientsSecurityGroup]);
+      expect(Template.fromStack(platformStack).toJSON()).toEqual(before);
+      const wl = Template.fromStack(workloads);
+      wl.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+      wl.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
     });
 
     test('allowBedrockKnowledgeBases adds bedrock.amazonaws.com as a source service, still never public, with a warning', () => {
