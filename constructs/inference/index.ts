@@ -1,4 +1,5 @@
 export * from './gpu-instance-types';
+export * from './sagemaker-instance-types';
 export * from './approved-model';
 export * from './model-image';
 export * from './model-repository';

@@ -22,6 +22,7 @@ import {
   isGpuInstanceType,
   SAGEMAKER_INSTANCE_TYPE_PATTERN,
 } from './gpu-instance-types';
+import { sageMakerEndpointInstanceTypeProblem } from './sagemaker-instance-types';
 import { grantWithWildcards, WILDCARD_RESOURCE_REASON, workloadTrusts } from './grants';
 import { ModelImage } from './model-image';
 
@@ -368,6 +369,13 @@ export class GpuModelEndpoint extends Construct {
       throw new PlatformValidationError(
         this,
         `instanceType must be a SageMaker instance type such as 'ml.g5.xlarge', got '${type}'`,
+      );
+    }
+    const unoffered = sageMakerEndpointInstanceTypeProblem(type, GPU_INSTANCE_FAMILIES);
+    if (unoffered) {
+      throw new PlatformValidationError(
+        this,
+        `instanceType '${type}' cannot be built: ${unoffered} (ProductionVariantInstanceType of the SageMaker API)`,
       );
     }
     if (isGpuInstanceType(type)) return;

@@ -8,6 +8,7 @@ import {
 import { WORKLOAD_NAME_PATTERN } from '../../constructs/identity/workload-identity';
 import { gpuFleetDefaults } from '../../constructs/inference/gpu-fleet';
 import { gpuModelEndpointDefaults } from '../../constructs/inference/sagemaker-endpoint';
+import { sageMakerEndpointInstanceTypeProblem } from '../../constructs/inference/sagemaker-instance-types';
 import { EGRESS_TIER_MASKS, tierAddresses } from '../../constructs/network/segmented-network';
 import {
   maxWorkloadNameLength,
@@ -160,6 +161,12 @@ export const gpuInstanceTypes: Rule = (config) => {
       problems.push({
         path,
         message: `'${x}' is not a GPU instance type; allowed families: ${GPU_INSTANCE_FAMILIES.join(', ')} (the configuration builds GPU workloads only; allowCpuInstanceType is a prop of the GpuFleet and GpuModelEndpoint constructs)`,
+      });
+    } else if (kind === 'realtime-inference' && sageMakerEndpointInstanceTypeProblem(x, GPU_INSTANCE_FAMILIES)) {
+      // A real-time workload is a SageMaker endpoint: only the types its API accepts can be built.
+      problems.push({
+        path,
+        message: `'${x}' cannot be built: ${sageMakerEndpointInstanceTypeProblem(x, GPU_INSTANCE_FAMILIES)}`,
       });
     }
   }

@@ -621,6 +621,21 @@ describe('validatePlatformConfig', () => {
         allowed: 'allowed sizes: nano, micro, small, medium, large, xlarge, <n>xlarge, metal, metal-<n>xl',
       },
       {
+        title: 'a GPU family SageMaker endpoints do not offer (ml.g5g.xlarge)',
+        raw: workload(0, { instanceType: 'ml.g5g.xlarge' }),
+        field: 'workloads[0].instanceType',
+        value: "'ml.g5g.xlarge' cannot be built: SageMaker real-time endpoints do not offer the g5g family",
+        allowed:
+          'of these families they offer g4dn, g5, g6, g6e, p3, p4d, p4de, p5, p5e, p5en, p6-b200, inf1, inf2, trn1, trn1n, trn2',
+      },
+      {
+        title: 'a size SageMaker endpoints do not offer (ml.inf2.2xlarge)',
+        raw: workload(0, { instanceType: 'ml.inf2.2xlarge' }),
+        field: 'workloads[0].instanceType',
+        value: "'ml.inf2.2xlarge' cannot be built",
+        allowed: 'SageMaker real-time endpoints offer ml.inf2 in sizes xlarge, 8xlarge, 24xlarge, 48xlarge only',
+      },
+      {
         title: 'a CPU EC2 type (m5.large) for batch',
         raw: workload(1, { instanceType: 'm5.large' }),
         field: 'workloads[1].instanceType',

@@ -372,6 +372,18 @@ describe('GpuModelEndpoint validation', () => {
       { instanceType: 'g5.xlarge' },
       /instanceType must be a SageMaker instance type such as 'ml.g5.xlarge', got 'g5.xlarge'/,
     ],
+    [
+      { instanceType: 'ml.gr6.4xlarge' },
+      /instanceType 'ml.gr6.4xlarge' cannot be built: SageMaker real-time endpoints do not offer the gr6 family; of these families they offer g4dn, g5, .* \(ProductionVariantInstanceType of the SageMaker API\)/,
+    ],
+    [
+      { instanceType: 'ml.g5.96xlarge' },
+      /instanceType 'ml.g5.96xlarge' cannot be built: SageMaker real-time endpoints offer ml.g5 in sizes xlarge, .*48xlarge only/,
+    ],
+    [
+      { instanceType: 'ml.m5.metal', allowCpuInstanceType: true },
+      /instanceType 'ml.m5.metal' cannot be built: SageMaker real-time endpoints offer ml.m5 in sizes large/,
+    ],
     [{ initialInstanceCount: 0 }, /initialInstanceCount must be an integer from 1 to 1000, got 0/],
     [{ minInstances: 0 }, /minInstances must be an integer from 1 to 1000, got 0/],
     [{ minInstances: 3, maxInstances: 2, initialInstanceCount: 3 }, /maxInstances \(2\) must be >= minInstances \(3\)/],

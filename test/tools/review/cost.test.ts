@@ -2,7 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadAssembly } from '../../../tools/review/assembly';
 import { DEFAULT_PRICE_TABLE, estimateCost, loadPriceTable, PriceTable } from '../../../tools/review/cost';
-import { GPU_INSTANCE_FAMILIES } from '../../../constructs/inference/gpu-instance-types';
+import { GPU_INSTANCE_FAMILIES, isGpuInstanceType } from '../../../constructs/inference/gpu-instance-types';
+import {
+  isSageMakerEndpointInstanceType,
+  sageMakerEndpointInstanceTypes,
+} from '../../../constructs/inference/sagemaker-instance-types';
 import { tmpDir, writeAssembly } from './helpers';
 
 /** A price table with round numbers, so the known answer is readable. */
@@ -238,11 +242,19 @@ describe('the repo price table', () => {
     expect(table.needsPrice?.note).toMatch(/aws\.amazon\.com\/ec2\/pricing/);
     for (const family of GPU_INSTANCE_FAMILIES) {
       expect([family, ec2.has(family) || table.needsPrice!.ec2.includes(family)]).toEqual([family, true]);
-      expect([family, sageMaker.has(family) || table.needsPrice!.sageMaker.includes(family)]).toEqual([family, true]);
       // Never both: a family with a price is not also marked as needing one.
       expect([family, ec2.has(family) && table.needsPrice!.ec2.includes(family)]).toEqual([family, false]);
-      expect([family, sageMaker.has(family) && table.needsPrice!.sageMaker.includes(family)]).toEqual([family, false]);
     }
+    // SageMaker, type by type: every GPU type its real-time endpoints offer (the validator accepts exactly those)
+    // has a price, or its family is marked; a marked family has an unpriced type; a priced type exists.
+    const family = (type: string) => type.split('.')[1];
+    const accepted = sageMakerEndpointInstanceTypes().filter(isGpuInstanceType);
+    const unpriced = accepted.filter((t) => table.sageMakerInstanceHour[t] === undefined);
+    for (const t of unpriced) expect([t, table.needsPrice!.sageMaker.includes(family(t))]).toEqual([t, true]);
+    for (const f of table.needsPrice!.sageMaker) expect([f, unpriced.some((t) => family(t) === f)]).toEqual([f, true]);
+    for (const t of Object.keys(table.sageMakerInstanceHour))
+      expect([t, isSageMakerEndpointInstanceType(t)]).toEqual([t, true]);
+    expect(sageMaker.size).toBeGreaterThan(0);
   });
 
   test('names the source and date of every priced instance family, once', () => {
