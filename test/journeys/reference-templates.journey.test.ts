@@ -122,12 +122,35 @@ describe('the reference templates', () => {
     );
     // Workloads' rules live inline in their own group: no standalone egress rule anywhere.
     expect(resources('AWS::EC2::SecurityGroupEgress')).toEqual([]);
-    // The vector store's VPC endpoint has a group of its own (ingress from retrieving workloads only, no egress).
+    // The vector store's VPC endpoint has a group of its own (ingress from its clients group only, no egress); the
+    // clients group has no ingress and one egress rule, HTTPS to that endpoint; retrieving workloads are its members.
+    const [[clientsId, clients]] = platformResources.filter(
+      ([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && id.startsWith('VectorStoreClientsSecurityGroup'),
+    );
+    const [[storeId]] = platformResources.filter(
+      ([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && id.startsWith('VectorStoreEndpointSecurityGroup'),
+    );
+    expect(clients.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(clients.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        DestinationSecurityGroupId: { 'Fn::GetAtt': [storeId, 'GroupId'] },
+      }),
+    ]);
+    const onStore = resources('AWS::EC2::SecurityGroupIngress').filter(([, r]) =>
+      JSON.stringify(r.Properties.GroupId).includes(storeId),
+    );
+    expect(onStore.map(([, r]) => [r.Properties.FromPort, r.Properties.SourceSecurityGroupId])).toEqual([
+      [443, { 'Fn::GetAtt': [clientsId, 'GroupId'] }],
+    ]);
     const workloads = resources('AWS::EC2::SecurityGroup').filter(
       ([id]) =>
         !id.includes(`/${endpointsId}`) &&
         !id.includes(`/${tierId}`) &&
-        !id.includes('/VectorStoreEndpointSecurityGroup'),
+        !id.includes(`/${storeId}`) &&
+        !id.includes(`/${clientsId}`),
     );
     // The admission gate, the agent, the real-time endpoint and the GPU fleet of the reference config.
     expect(workloads.length).toBeGreaterThanOrEqual(4);
@@ -144,12 +167,10 @@ describe('the reference templates', () => {
             ? JSON.stringify(r.DestinationPrefixListId).includes(lookupId) && 's3-prefix-list'
             : JSON.stringify(r),
       }));
-      // A genai workload that retrieves also reaches the vector store's VPC endpoint (HTTPS, its group only).
-      const retrieves = id.startsWith('ztai-workload-support-assistant/');
+      // A retrieving genai workload reaches the vector store through the clients group it carries, not a rule of its own.
       expect(rules).toEqual([
         { id, protocol: 'tcp', ports: [443, 443], to: 'endpoints' },
         { id, protocol: 'tcp', ports: [443, 443], to: 's3-prefix-list' },
-        ...(retrieves ? [{ id, protocol: 'tcp', ports: [443, 443], to: 'vector-store' }] : []),
       ]);
     }
   });
