@@ -75,8 +75,9 @@ export class PlatformStack extends Stack {
 
     this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
     const exemptions = vpcEndpointExemptionsFor(config);
-    // Knowledge bases read their workload's prefix from the Bedrock service, with their own role.
-    const dataExemptions = [...exemptions.data, ...retrievalDataExemptions(config)];
+    const dataExemptions = exemptions.data;
+    // Knowledge bases read their workload's prefix from the Bedrock service, with their own (tagged) role.
+    const taggedData = [...exemptions.taggedData, ...retrievalDataExemptions(config)];
     const breakGlass = [...config.adminPrincipalArns];
     const shared = {
       serverAccessLogsBucket: this.accessLogs.bucket,
@@ -88,7 +89,7 @@ export class PlatformStack extends Stack {
       ...shared,
       vpcEndpointExemptPrincipalArns: breakGlass.length > 0 ? breakGlass : undefined,
       vpcEndpointExemptions: dataExemptions.length > 0 ? dataExemptions : undefined,
-      vpcEndpointTaggedExemptions: exemptions.taggedData.length > 0 ? exemptions.taggedData : undefined,
+      vpcEndpointTaggedExemptions: taggedData.length > 0 ? taggedData : undefined,
       bucketName: bucketName('data'),
       encryptionKey: this.keys.data.key,
     });

@@ -60,7 +60,9 @@ export interface VpcEndpointExemption {
 export interface VpcEndpointTaggedExemption {
   /**
    * The principals: an IAM role ARN pattern ending in a name prefix and one `*`, with an exact path
-   * (`arn:aws:iam::<account>:role/<path>/<name prefix>*`); no other wildcard.
+   * (`arn:aws:iam::<account>:role/<name prefix>*` at the root path, or `role/<path>/<name prefix>*`); no
+   * other wildcard. The `*` also matches `/`: a role created under a path that starts with the name prefix
+   * is a member too, so keep role creation with that prefix to the platform (the boundary denies `iam:*`).
    */
   readonly principalArnPattern: string;
   /** The tag key on each principal's role whose value names its prefix (e.g. `ai-platform:workload`). */
@@ -455,7 +457,7 @@ function taggedExemptionProblems(e: VpcEndpointTaggedExemption, field: string): 
   ) {
     problems.push(
       `${field}.principalArnPattern must be an IAM role ARN pattern with an exact path and a name prefix ending in one '*' ` +
-        `(arn:<partition>:iam::<account>:role/<path>/<name prefix>*), got ${describeValue(e.principalArnPattern)}`,
+        `(arn:<partition>:iam::<account>:role/<name prefix>* or role/<path>/<name prefix>*), got ${describeValue(e.principalArnPattern)}`,
     );
   }
   if (
@@ -496,10 +498,10 @@ function taggedPrefix(e: VpcEndpointTaggedExemption, value: string): string {
 }
 
 /**
- * A family of IAM roles (tokens shown as `TOKEN`): an exact path of at least one segment, then a
+ * A family of IAM roles (tokens shown as `TOKEN`): an exact path (the root path, or segments), then a
  * non-empty name prefix and one trailing `*`.
  */
-const ROLE_FAMILY_PATTERN = /^arn:([a-z-]+|TOKEN):iam::(\d{12}|TOKEN):role\/([\w+=,.@-]+\/)+[\w+=,.@-]+\*$/;
+const ROLE_FAMILY_PATTERN = /^arn:([a-z-]+|TOKEN):iam::(\d{12}|TOKEN):role\/([\w+=,.@-]+\/)*[\w+=,.@-]+\*$/;
 
 /** An exact IAM role or user ARN (tokens shown as `TOKEN`): no wildcards anywhere. */
 const EXACT_PRINCIPAL_ARN =

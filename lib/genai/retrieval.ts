@@ -4,12 +4,17 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { KnowledgeBase } from '../../constructs/genai/knowledge-base';
 import { IVectorStore, VectorIndexAccess, VectorStore } from '../../constructs/genai/vector-store';
-import { IWorkloadIdentity } from '../../constructs/identity/workload-identity';
+import { IWorkloadIdentity, WORKLOAD_TAG_KEY } from '../../constructs/identity/workload-identity';
 import { PlatformPermissionsBoundary } from '../../constructs/identity/platform-permissions-boundary';
 import { IPlatformNetwork, SubnetTier } from '../../constructs/network/segmented-network';
 import { PlatformValidationError } from '../../constructs/private/validation';
-import { IPrefixBucket, VpcEndpointExemption } from '../../constructs/storage/encrypted-bucket';
-import { knowledgeBaseRoleName, vectorAccessPolicyName, vectorCollectionName } from '../config/naming-rules';
+import { IPrefixBucket, VpcEndpointTaggedExemption } from '../../constructs/storage/encrypted-bucket';
+import {
+  knowledgeBaseRoleName,
+  knowledgeBaseRoleNamePrefix,
+  vectorAccessPolicyName,
+  vectorCollectionName,
+} from '../config/naming-rules';
 
 // The names retrieval builds live with the config's naming rules (the config validator checks them).
 export { knowledgeBaseRoleName, vectorAccessPolicyName, vectorCollectionName };
@@ -116,21 +121,24 @@ export function addVectorStore(
 }
 
 /**
- * The data bucket's VPC-endpoint exemptions retrieval needs: a knowledge base's role reads the
- * workload's prefix from the Bedrock service, not through the platform's S3 gateway endpoint.
- * Exact role (by name), exact actions, exact prefix.
+ * The data bucket's VPC-endpoint exemption retrieval needs: a knowledge base's role reads its workload's
+ * prefix from the Bedrock service, not through the platform's S3 gateway endpoint. One tagged family for
+ * every knowledge base role (`<platformName>-kb-*`, at the root path), each confined to
+ * `workloads/<its ai-platform:workload tag>/` and to reads, so the bucket policy does not grow with the
+ * workloads (it holds at most 20 KB); none without a knowledge base.
  */
-export function retrievalDataExemptions(config: RetrievalConfig): VpcEndpointExemption[] {
-  return retrievalWorkloads(config)
-    .filter((w) => w.genai?.retrieval?.knowledgeBase)
-    .map((w) => ({
-      principalArns: [
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${knowledgeBaseRoleName(config.platformName, w.name)}`,
-      ],
+export function retrievalDataExemptions(config: RetrievalConfig): VpcEndpointTaggedExemption[] {
+  if (!retrievalWorkloads(config).some((w) => w.genai?.retrieval?.knowledgeBase)) return [];
+  return [
+    {
+      principalArnPattern: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${knowledgeBaseRoleNamePrefix(config.platformName)}*`,
+      principalTagKey: WORKLOAD_TAG_KEY,
+      keyPrefix: 'workloads/',
       actions: ['s3:GetObject', 's3:ListBucket'],
-      keyPrefixes: [`workloads/${w.name}/`],
-      reason: `the Bedrock knowledge base of ${w.name} reads its documents with its service role, from the Bedrock service`,
-    }));
+      reason:
+        "each Bedrock knowledge base reads its workload's documents with its service role, from the Bedrock service",
+    },
+  ];
 }
 
 export interface RetrievalOptions {

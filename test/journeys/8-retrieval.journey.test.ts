@@ -292,15 +292,19 @@ describe('journey 8: retrieval', () => {
   });
 
   describe('wiring', () => {
-    test("the data bucket's exemption names the knowledge base role by name, for reads of its own prefix only", () => {
+    test("the data bucket's exemption: every knowledge base role (ztai-kb-*), reads of the prefix its workload tag names only", () => {
       expect(retrievalDataExemptions(CONFIG)).toEqual([
         {
-          principalArns: [expect.stringContaining(':role/ztai-kb-wl-a')],
+          principalArnPattern: expect.stringMatching(/:role\/ztai-kb-\*$/),
+          principalTagKey: 'ai-platform:workload',
+          keyPrefix: 'workloads/',
           actions: ['s3:GetObject', 's3:ListBucket'],
-          keyPrefixes: ['workloads/wl-a/'],
           reason: expect.any(String),
         },
       ]);
+      expect(
+        retrievalDataExemptions({ ...CONFIG, workloads: CONFIG.workloads.filter((w) => w.name !== 'wl-a') }),
+      ).toEqual([]);
       expect(roles.kb.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/${knowledgeBaseRoleName('ztai', 'wl-a')}`);
     });
 

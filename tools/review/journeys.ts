@@ -862,7 +862,7 @@ export function platformJourneys(w: JourneyWorld): Journey[] {
     auditJourney(w, { models, modelsKey, version }),
     // Generative AI (issue #14): only in a platform with a genai workload.
     ...(w.workloads('genai').length > 0
-      ? [genaiJourney(w, { genai: w.workload('genai'), agentRole, outsider, workloadRole })]
+      ? [genaiJourney(w, { genai: w.workload('genai'), agentRole, outsider, workloadRole, data, rt })]
       : []),
   ];
 }
@@ -880,6 +880,9 @@ function genaiJourney(
     agentRole: RoleActor;
     outsider: ExternalActor;
     workloadRole: (workload: string, realtime: boolean, session: string, label: string) => RoleActor;
+    /** The data bucket's name, and another workload whose prefix the knowledge base must not read. */
+    data: string;
+    rt: string;
   },
 ): Journey {
   const p = w.platformName;
@@ -1009,6 +1012,31 @@ function genaiJourney(
         network: { awsNetwork: 'Bedrock' },
         expect: 'Allowed',
         doc: [DOCS.bedrockKnowledgeBaseRole],
+      },
+      {
+        kind: 'request',
+        id: '7.8a',
+        title: `the ${a.genai} knowledge base reads its workload's documents from the Bedrock service, outside the VPC endpoint (tagged knowledge-base role family)`,
+        actor: kbRole,
+        action: 's3:GetObject',
+        resource: w.objectArn(a.data, `workloads/${a.genai}/docs/faq.md`),
+        network: { awsNetwork: 'Bedrock' },
+        expect: 'Allowed',
+        doc: [DOCS.bedrockKnowledgeBaseRole, DOCS.s3Actions],
+      },
+      {
+        kind: 'request',
+        id: '7.8b',
+        title: `abuse: the ${a.genai} knowledge base role reads the ${a.rt} prefix of the data bucket`,
+        actor: kbRole,
+        action: 's3:GetObject',
+        resource: w.objectArn(a.data, `workloads/${a.rt}/input/transactions.parquet`),
+        network: { awsNetwork: 'Bedrock' },
+        expect: 'Denied',
+        abuse: true,
+        // The bucket's own deny, whatever the role's policies: its exemption covers the prefix its tag names only.
+        deniedBy: 'resource:explicit',
+        doc: [DOCS.bedrockKnowledgeBaseRole, DOCS.s3Actions],
       },
       {
         kind: 'request',

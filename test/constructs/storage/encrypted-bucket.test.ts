@@ -621,6 +621,11 @@ describe('EncryptedBucket vpcEndpointTaggedExemptions, evaluated as IAM evaluate
       { principalArnPattern: 'arn:aws:iam::111122223333:role/ztai/ztai-x' },
       /principalArnPattern must be/,
     ],
+    [
+      'a pattern with no name prefix at the root path',
+      { principalArnPattern: 'arn:aws:iam::111122223333:role/*' },
+      /principalArnPattern must be/,
+    ],
     ['an aws: tag key', { principalTagKey: 'aws:foo' }, /principalTagKey must be an IAM tag key/],
     ['a wildcard action', { actions: ['s3:Get*'] }, /actions must hold exact S3 data-plane actions/],
     ['a prefix without its slash', { keyPrefix: 'approved' }, /keyPrefix: prefix must be one or more path segments/],
@@ -643,6 +648,23 @@ describe('EncryptedBucket vpcEndpointTaggedExemptions, evaluated as IAM evaluate
           ],
         }),
     ).toThrow(message);
+  });
+
+  test('accepts a family at the root path (the knowledge base roles, <platform>-kb-*)', () => {
+    const { stack } = newStack();
+    new EncryptedBucket(stack, 'Root', {
+      requireVpcEndpoint: vpcEndpoint(stack),
+      vpcEndpointTaggedExemptions: [
+        {
+          principalArnPattern: 'arn:aws:iam::111122223333:role/ztai-kb-*',
+          principalTagKey: 'ai-platform:workload',
+          keyPrefix: 'workloads/',
+          actions: ['s3:GetObject', 's3:ListBucket'],
+          reason: 'test',
+        },
+      ],
+    });
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('arn:aws:iam::111122223333:role/ztai-kb-*');
   });
 });
 
