@@ -42,6 +42,12 @@ export interface ModelInvocationLoggingProps {
  * The configuration is one per account and Region: deploying this replaces any other.
  */
 export class ModelInvocationLogging extends Construct {
+  /**
+   * The actions of the deploy-time call that sets the configuration. A permissions boundary on the stack's
+   * roles must allow them (`PlatformPermissionsBoundary.raiseCeiling`), or the stack fails to deploy.
+   */
+  public static readonly CONFIGURE_ACTIONS: readonly string[] = perms.BEDROCK_INVOCATION_LOGGING_CONFIG;
+
   public readonly logGroup: logs.LogGroup;
   /** The role Bedrock delivers to the log group with. */
   public readonly deliveryRole: iam.Role;

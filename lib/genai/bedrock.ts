@@ -144,6 +144,9 @@ export function addGenAi(
     logGroupKey: parts.logsKey,
     logRetention: config.logRetentionDays as logs.RetentionDays,
   });
+  // The deploy-time call that sets it runs under the boundary too (journey 7, step 7.11a): without the
+  // action in the ceiling, the platform stack's first deployment with a genai workload would fail.
+  parts.boundary.raiseCeiling([...ModelInvocationLogging.CONFIGURE_ACTIONS]);
   const store = addVectorStore(
     scope,
     { boundary: parts.boundary, network: parts.network, dataKey: parts.dataKey },

@@ -295,6 +295,21 @@ function admissionOnEveryIncomingObject(a: CloudAssembly): void {
   rule.Properties.EventPattern.detail.object.key = [{ prefix: 'incoming/' }];
 }
 
+/**
+ * Before: the invocation-logging call had a role of its own (with its grant), but CDK ran it in the stack's
+ * AwsCustomResource singleton, whose role is the first call's (the S3 prefix-list lookup); and the boundary's
+ * ceiling did not allow `bedrock:PutModelInvocationLoggingConfiguration` to any role.
+ */
+function deployTimeCallWithoutItsGrant(a: CloudAssembly): void {
+  const policy = resourceAt(a, 'AWS::IAM::ManagedPolicy', `${P}-platform/ModelInvocationLogging/ConfigurePolicy`);
+  policy.Properties.Roles = [{ Ref: 'ModelInvocationLoggingConfigureRoleNeverUsed' }];
+  const boundary = resourceAt(a, 'AWS::IAM::ManagedPolicy', `${P}-platform/PermissionsBoundary`);
+  for (const s of statements(boundary.Properties.PolicyDocument)) {
+    if (s.Effect !== 'Allow' || !Array.isArray(s.Action)) continue;
+    s.Action = s.Action.filter((x: string) => x !== 'bedrock:PutModelInvocationLoggingConfiguration');
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // What each defect breaks.
 
@@ -370,6 +385,7 @@ const BREAKAGES: Record<DefectId, Breakage> = {
     problems: { '3.10.1': /also fires for incoming\/.*\/files\/model\.safetensors/ },
   },
   'retryable-create': { mutate: modelsBucketPlainlyRetained, fails: { '1.7': 'Fail', '1.8': 'Fail' } },
+  'deploy-time-call-role': { mutate: deployTimeCallWithoutItsGrant, fails: { '7.11a': 'ImplicitlyDenied' } },
 };
 
 /** A step of the platform's journeys by id, in a world. */

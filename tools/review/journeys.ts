@@ -70,6 +70,8 @@ export const DOCS = {
   cloudTrailUserIdentity:
     'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html',
   cwFilterPatterns: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html',
+  cdkAwsCustomResource:
+    'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources.AwsCustomResource.html',
   aossDataAccess: 'https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html',
   conditionOperators:
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html',
@@ -145,6 +147,8 @@ export const DEFECTS = {
   'admission-trigger':
     "a bundle's upload must reach the gate: the models bucket's events on EventBridge, a rule matching incoming/**/bundle.json only, the gate admitting that rule",
   'retryable-create': 'resources with fixed names that are plainly retained block the retry of a failed first create',
+  'deploy-time-call-role':
+    "the invocation-logging call ran with the role of the stack's first AwsCustomResource, which lacked its grant, under a boundary whose ceiling lacked the action",
 } as const;
 
 export type DefectId = keyof typeof DEFECTS;
@@ -1069,6 +1073,24 @@ function genaiJourney(
         run: () => checkInvocationLogging(w),
       },
       {
+        kind: 'request',
+        id: '7.11a',
+        title:
+          'the function that runs the deploy-time logging call (the stack’s AwsCustomResource singleton) may set the account’s invocation logging',
+        actor: {
+          kind: 'role',
+          path: deployTimeCallRolePath(w, 'putModelInvocationLoggingConfiguration'),
+          session: 'deploy-time-call',
+          label: 'the AwsCustomResource function role (platform stack)',
+        },
+        action: 'bedrock:PutModelInvocationLoggingConfiguration',
+        resource: '*',
+        network: { awsNetwork: 'Lambda (outside the VPC)' },
+        expect: 'Allowed',
+        doc: [DOCS.bedrockInvocationLogging, DOCS.cdkAwsCustomResource],
+        defects: ['deploy-time-call-role'],
+      },
+      {
         kind: 'check',
         id: '7.12',
         title:
@@ -1139,6 +1161,26 @@ function checkOwnIndexes(w: JourneyWorld, workload: string): CheckOutcome {
 }
 
 /** The deploy-time call sets invocation logging to a log group that is KMS-encrypted and retained. */
+/**
+ * The construct path of the role a deploy-time call (`Custom::AWS` whose call names `action`) runs with: its
+ * ServiceToken's function's role. CDK runs every AwsCustomResource of a stack in one singleton function, with
+ * the role of the first, so this is not necessarily the role the call's construct created.
+ */
+function deployTimeCallRolePath(w: JourneyWorld, action: string): string {
+  const call = w.index
+    .resourcesOfType('Custom::AWS')
+    .find((r) => JSON.stringify(r.properties.Create ?? '').includes(action));
+  const logicalIdOf = (value: unknown) => (value as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+  const fnId = logicalIdOf(call?.properties.ServiceToken);
+  const fn =
+    call &&
+    w.index.resourcesOfType('AWS::Lambda::Function').find((r) => r.stack === call.stack && r.logicalId === fnId);
+  const roleId = logicalIdOf(fn?.properties.Role);
+  const role =
+    fn && w.index.resourcesOfType('AWS::IAM::Role').find((r) => r.stack === fn.stack && r.logicalId === roleId);
+  return role ? w.index.idOf(role) : `missing:role of the function that runs ${action}`;
+}
+
 /** The advanced event selectors of the audit trail, and the data-event resource types they record. */
 function checkBedrockTrail(w: JourneyWorld): CheckOutcome {
   const [trail] = w.find('AWS::CloudTrail::Trail', w.stackName('audit'));

@@ -6,6 +6,7 @@ import {
 } from '../../../constructs/genai/model-invocation-logging';
 import { PlatformPermissionsBoundary } from '../../../constructs/identity/platform-permissions-boundary';
 import { PlatformKey } from '../../../constructs/keys/platform-key';
+import { SegmentedNetwork } from '../../../constructs/network/segmented-network';
 import { EncryptedBucket } from '../../../constructs/storage/encrypted-bucket';
 import { describeFindings, nagFindings } from '../../helpers/nag';
 import { newApp, resourcesOfType } from '../../helpers/stacks';
@@ -126,6 +127,45 @@ describe('ModelInvocationLogging', () => {
     expect(statements).toEqual([
       { Effect: 'Allow', Action: 'bedrock:PutModelInvocationLoggingConfiguration', Resource: '*' },
     ]);
+  });
+
+  test('the call’s grant is on the role the function runs with, alone or after another AwsCustomResource of the stack', () => {
+    // CDK runs every AwsCustomResource of a stack in one singleton function, with the first one's role.
+    const functionRole = (t: Template) => {
+      const [[, fn]] = resourcesOfType(t.toJSON(), 'AWS::Lambda::Function').filter(([id]) =>
+        id.startsWith('AWS679f53fa'),
+      );
+      return fn.Properties.Role['Fn::GetAtt'][0];
+    };
+    const rolesWithTheGrant = (t: Template) =>
+      resourcesOfType(t.toJSON(), 'AWS::IAM::ManagedPolicy')
+        .filter(([, p]) =>
+          JSON.stringify(p.Properties.PolicyDocument).includes('PutModelInvocationLoggingConfiguration'),
+        )
+        .flatMap(([, p]) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref));
+
+    const alone = setup().template();
+    expect(rolesWithTheGrant(alone)).toEqual([functionRole(alone)]);
+
+    const app = newApp();
+    const stack = new Stack(app, 'Platform');
+    const key = new PlatformKey(stack, 'Key');
+    // Another deploy-time call first: the prefix-list lookup of a network, as in the platform stack.
+    new SegmentedNetwork(stack, 'Network', { interfaceEndpoints: [] });
+    const bucket = new EncryptedBucket(stack, 'Bucket', { encryptionKey: key });
+    new ModelInvocationLogging(stack, 'InvocationLogging', {
+      bucket: bucket.bucket,
+      bucketKey: key.key,
+      logGroupKey: key.key,
+    });
+    const second = Template.fromStack(stack);
+    expect(functionRole(second)).toMatch(/^NetworkS3PrefixListLookupRole/);
+    expect(rolesWithTheGrant(second)).toEqual([functionRole(second)]);
+    // No role or log group of its own that nothing would use.
+    expect(resourcesOfType(second.toJSON(), 'AWS::IAM::Role').map(([id]) => id)).not.toContainEqual(
+      expect.stringMatching(/^InvocationLoggingConfigureRole/),
+    );
+    expect(ModelInvocationLogging.CONFIGURE_ACTIONS).toEqual(['bedrock:PutModelInvocationLoggingConfiguration']);
   });
 
   test.each(['no-trailing-slash', '/leading/', 'a/../b/', 'spaces here/'])(
