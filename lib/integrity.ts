@@ -7,6 +7,7 @@ import { acknowledgeWildcardResource } from '../constructs/private/nag';
 import {
   admissionRoleName,
   admissionRolePath,
+  guardRulesBucketName,
   malwareScanRoleArn,
   platformKeyAlias,
   releaseRoleName,
@@ -95,19 +96,39 @@ export function addModelIntegrity(
 function capBoundary(platform: PlatformStack, config: PlatformConfig, gate: ModelAdmissionGate): void {
   const boundary = platform.boundary;
   const anyKeyOfThisAccount = `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`;
+  // Production: the governance stack's Guard-hook key and rules bucket (alias/<platform>/guard-hook,
+  // <platform>-guard-rules-…), by alias and by name: that stack deploys after this one. One statement keeps the
+  // boundary short: an action the key's type does not support (Sign with a symmetric key, Decrypt with a
+  // signing key) fails anyway.
+  const production = config.profile === 'production';
   boundary.policy.addStatements(
     new iam.PolicyStatement({
-      sid: 'ModelSigningKeyByAlias',
-      actions: ['kms:GetPublicKey', 'kms:Sign', 'kms:Verify'],
+      sid: 'KeysByAlias',
+      actions: [
+        'kms:GetPublicKey',
+        'kms:Sign',
+        'kms:Verify',
+        ...(production ? ['kms:Decrypt', 'kms:GenerateDataKey'] : []),
+      ],
       resources: [anyKeyOfThisAccount],
-      conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': signingKeyAlias(config) } },
+      // Production: any key with a platform alias (the signing and Guard-hook keys, and platform keys this
+      // boundary admits anyway), as one short pattern.
+      conditions: production
+        ? { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': platformKeyAlias(config.platformName, '*') } }
+        : { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': signingKeyAlias(config) } },
     }),
   );
+  if (production) {
+    // By its name's prefix, without account and region: one short entry (the boundary holds 6,144 characters).
+    boundary.capToBucketArnPatterns(
+      `arn:${Aws.PARTITION}:s3:::${guardRulesBucketName(config.platformName, '', '').replace(/-+$/, '')}-*`,
+    );
+  }
   acknowledgeWildcardResource(
     boundary.policy.node.defaultChild!,
     anyKeyOfThisAccount,
-    'Signing and verification are admitted only on the key carrying the model-signing alias (kms:ResourceAliases); ' +
-      'the key policy names the one signer and the verifiers.',
+    'Keys admitted only by alias (kms:ResourceAliases): the model-signing key, whose key policy names the one signer ' +
+      'and the verifiers, and in production the Guard hook key, which S3 uses for the rules bucket only.',
   );
   boundary.capToKeys(gate.deadLetterQueueKey);
   const approved = platform.modelsBucket.bucket.arnForObjects(`${APPROVED_PREFIX}*`);

@@ -292,7 +292,7 @@ export class ThreatDetection extends Construct {
 
     const boundary = props.permissionsBoundary!;
     boundary.permit(
-      'GuardDutyMalwareScanManagedRule',
+      'GuardDutyScanRule',
       [...perms.MALWARE_SCAN_MANAGED_RULE, ...perms.MALWARE_SCAN_DESCRIBE_RULE],
       [ruleArn],
     );

@@ -71,7 +71,7 @@ export class PlatformPermissionsBoundary extends Construct {
     }
 
     this.ceiling = new iam.PolicyStatement({
-      sid: 'PlatformServiceCeiling',
+      sid: 'ServiceCeiling',
       actions: Object.values(perms.BOUNDARY_SERVICE_CEILING).flat(),
       resources: ['*'],
     });
@@ -161,6 +161,41 @@ export class PlatformPermissionsBoundary extends Construct {
 
   /** Let platform roles reach these buckets (their own policies still decide which prefixes). */
   public capToBuckets(...buckets: s3.IBucket[]): void {
+    const statement = this.bucketCeiling();
+    for (const bucket of buckets) {
+      const objects = bucket.arnForObjects('*');
+      statement.addResources(bucket.bucketArn, objects);
+      acknowledgeWildcardResource(
+        this.policy.node.defaultChild!,
+        objects,
+        'The boundary caps S3 to this platform bucket; each role’s own policy narrows it to its prefix.',
+      );
+    }
+  }
+
+  /**
+   * Let platform roles reach buckets by ARN pattern (`arn:<partition>:s3:::<name prefix>*`, bucket and objects
+   * in one entry): for a bucket of another stack that must not be referenced, named by a fixed prefix. Their
+   * own policies still decide which objects.
+   */
+  public capToBucketArnPatterns(...patterns: string[]): void {
+    for (const pattern of patterns) {
+      if (!Token.isUnresolved(pattern) && !/^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]*\*$/.test(pattern)) {
+        throw new PlatformValidationError(
+          this,
+          `capToBucketArnPatterns: a pattern must be arn:<partition>:s3:::<bucket name prefix>*, got '${pattern}'`,
+        );
+      }
+      this.bucketCeiling().addResources(pattern);
+      acknowledgeWildcardResource(
+        this.policy.node.defaultChild!,
+        pattern,
+        'The boundary caps S3 to the buckets named with this platform prefix; each role’s own policy names its objects.',
+      );
+    }
+  }
+
+  private bucketCeiling(): iam.PolicyStatement {
     if (!this.bucketStatement) {
       this.bucketStatement = new iam.PolicyStatement({
         sid: 'PlatformBucketsOnly',
@@ -168,15 +203,7 @@ export class PlatformPermissionsBoundary extends Construct {
       });
       this.policy.addStatements(this.bucketStatement);
     }
-    for (const bucket of buckets) {
-      const objects = bucket.arnForObjects('*');
-      this.bucketStatement.addResources(bucket.bucketArn, objects);
-      acknowledgeWildcardResource(
-        this.policy.node.defaultChild!,
-        objects,
-        'The boundary caps S3 to this platform bucket; each role’s own policy narrows it to its prefix.',
-      );
-    }
+    return this.bucketStatement;
   }
 
   /** Let platform roles use these keys (their own policies and the key policies still decide how). */
@@ -218,7 +245,7 @@ export class PlatformPermissionsBoundary extends Construct {
     this.modelInvokers = [...rolePathArnPatterns];
     this.policy.addStatements(
       new iam.PolicyStatement({
-        sid: 'DenyModelInvocationButByTheApiRouteRoles',
+        sid: 'OnlyApiRoutesInvokeModels',
         effect: iam.Effect.DENY,
         actions: perms.BOUNDARY_DENY_MODEL_INVOCATION,
         resources: ['*'],

@@ -110,6 +110,19 @@ export function platformKeyAlias(platformName: string, purpose: string): string 
   return `alias/${platformName}/${purpose}`;
 }
 
+/**
+ * The production profile's Guard-hook rules bucket (governance stack): `<platformName>-guard-rules-<account>-<region>`,
+ * a fixed name so the permissions boundary (platform stack) can admit it without a reference.
+ */
+export function guardRulesBucketName(platformName: string, account: string, region: string): string {
+  return platformBucketName(platformName, 'guard-rules', account, region);
+}
+
+/** The Guard-hook key's alias (governance stack): `alias/<platformName>/guard-hook`; the boundary admits it by alias. */
+export function guardHookKeyAlias(platformName: string): string {
+  return platformKeyAlias(platformName, 'guard-hook');
+}
+
 /** The audit trail (CloudTrail): `<platformName>-audit-trail`. */
 export function auditTrailName(platformName: string): string {
   return `${platformName}-audit-trail`;

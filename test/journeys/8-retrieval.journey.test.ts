@@ -165,7 +165,7 @@ describe('journey 8: retrieval', () => {
       const boundary = roles['wl-a'].boundary!;
       type Statement = { Sid?: string; Action?: string | string[] };
       const policy = boundary.policy as { Statement: Statement[] };
-      const ceiling = policy.Statement.find((s) => s.Sid === 'PlatformServiceCeiling')!;
+      const ceiling = policy.Statement.find((s) => s.Sid === 'ServiceCeiling')!;
       expect(ceiling.Action).toContain('aoss:APIAccessAll');
       const without = {
         ...roles['wl-a'],

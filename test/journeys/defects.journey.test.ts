@@ -270,7 +270,7 @@ function noPublicKeyForSigners(a: CloudAssembly): void {
  */
 function invocationOnlyAlarmed(a: CloudAssembly): void {
   const boundary = resourceAt(a, 'AWS::IAM::ManagedPolicy', `${P}-platform/PermissionsBoundary`);
-  removeStatements(boundary.Properties.PolicyDocument, (s) => s.Sid === 'DenyModelInvocationButByTheApiRouteRoles');
+  removeStatements(boundary.Properties.PolicyDocument, (s) => s.Sid === 'OnlyApiRoutesInvokeModels');
 }
 
 /**

@@ -70,6 +70,7 @@ export const DOCS = {
   cloudTrailUserIdentity:
     'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html',
   cwFilterPatterns: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html',
+  cfnGuardHook: 'https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/guard-hooks.html',
   cdkAwsCustomResource:
     'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources.AwsCustomResource.html',
   aossDataAccess: 'https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html',
@@ -1453,8 +1454,110 @@ function deployJourney(w: JourneyWorld, a: { deployer: ExternalActor; modelsKey:
             : { pass: false, detail: `reserve concurrency: ${reserved.join(', ')}` };
         },
       },
+      ...guardHookUploadSteps(w),
     ],
   };
+}
+
+/**
+ * Production: the governance stack's deploy-time call uploads the Guard rules the hook reads, from its
+ * AwsCustomResource function (outside the VPC), with the role that function runs with, SSE-KMS with the
+ * hook's key as the rules bucket demands.
+ */
+function guardHookUploadSteps(w: JourneyWorld): Step[] {
+  const p = w.platformName;
+  const [bucket] = w.find('AWS::S3::Bucket', `${p}-governance/GuardHook/RulesBucket`);
+  const bucketName = bucket ? w.index.refOf(bucket) : 'missing:rules bucket';
+  const [key] = w.find('AWS::KMS::Key', `${p}-governance/GuardHookKey`);
+  const keyArn = key ? w.index.attOf(key, 'Arn') : 'missing:guard hook key';
+  const uploader: RoleActor = {
+    kind: 'role',
+    path: deployTimeCallRolePath(w, 'putObject'),
+    session: 'deploy-time-call',
+    label: 'the AwsCustomResource function role (governance stack)',
+  };
+  const hook: RoleActor = {
+    kind: 'role',
+    path: `${p}-governance/GuardHook/ExecutionRole`,
+    session: 'cloudformation-hook',
+    label: 'the Guard hook’s execution role',
+  };
+  const network = { awsNetwork: 'Lambda (outside the VPC)' };
+  return [
+    {
+      kind: 'request',
+      id: '1.10',
+      title: 'the Guard hook’s deploy-time call uploads the rules, SSE-KMS with the hook’s key, as the function’s role',
+      actor: uploader,
+      action: 's3:PutObject',
+      resource: w.objectArn(bucketName, 'guard-rules/ztai-policy.guard'),
+      network,
+      context: {
+        's3:x-amz-server-side-encryption': 'aws:kms',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn,
+      },
+      expect: 'Allowed',
+      doc: [DOCS.s3Actions, DOCS.cdkAwsCustomResource],
+      profile: 'production',
+    },
+    {
+      kind: 'request',
+      id: '1.11',
+      title: 'S3 encrypts the uploaded rules with the hook’s key for that role',
+      actor: uploader,
+      action: 'kms:GenerateDataKey',
+      resource: keyArn,
+      network,
+      context: {
+        'kms:ViaService': `s3.${w.region}.amazonaws.com`,
+        'kms:EncryptionContext:aws:s3:arn': w.bucketArn(bucketName),
+      },
+      expect: 'Allowed',
+      doc: [DOCS.s3Actions, DOCS.cdkAwsCustomResource],
+      profile: 'production',
+    },
+    {
+      kind: 'request',
+      id: '1.12',
+      title: 'the hook reads the rules version it pins, with its execution role',
+      actor: hook,
+      action: 's3:GetObjectVersion',
+      resource: w.objectArn(bucketName, 'guard-rules/ztai-policy.guard'),
+      network: { awsNetwork: 'CloudFormation hooks' },
+      expect: 'Allowed',
+      doc: [DOCS.cfnGuardHook, DOCS.s3Actions],
+      profile: 'production',
+    },
+    {
+      kind: 'request',
+      id: '1.13',
+      title: 'S3 decrypts the rules with the hook’s key for its execution role',
+      actor: hook,
+      action: 'kms:Decrypt',
+      resource: keyArn,
+      network: { awsNetwork: 'CloudFormation hooks' },
+      context: {
+        'kms:ViaService': `s3.${w.region}.amazonaws.com`,
+        'kms:EncryptionContext:aws:s3:arn': w.bucketArn(bucketName),
+      },
+      expect: 'Allowed',
+      doc: [DOCS.cfnGuardHook, DOCS.s3Actions],
+      profile: 'production',
+    },
+    {
+      kind: 'request',
+      id: '1.14',
+      title: 'abuse: the hook’s execution role reads the platform’s data bucket',
+      actor: hook,
+      action: 's3:GetObject',
+      resource: w.objectArn(w.bucketName(`${p}-platform/DataBucket`), 'workloads/any/input.csv'),
+      network: { awsNetwork: 'CloudFormation hooks' },
+      expect: 'Denied',
+      abuse: true,
+      doc: [DOCS.cfnGuardHook, DOCS.s3Actions],
+      profile: 'production',
+    },
+  ];
 }
 
 function invocationJourney(

@@ -186,7 +186,7 @@ describe('reference app: only the support agent can read its API key', () => {
 
   test('the platform boundary is what admits the read: without its Secrets Manager ceiling the agent is denied', async () => {
     const boundary = agent.boundary!.policy;
-    const ceiling = boundary.Statement.find((s: any) => s.Sid === 'PlatformServiceCeiling');
+    const ceiling = boundary.Statement.find((s: any) => s.Sid === 'ServiceCeiling');
     expect(ceiling.Action).toEqual(
       expect.arrayContaining(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']),
     );
@@ -197,7 +197,7 @@ describe('reference app: only the support agent can read its API key', () => {
         policy: {
           ...boundary,
           Statement: boundary.Statement.map((s: any) =>
-            s.Sid === 'PlatformServiceCeiling'
+            s.Sid === 'ServiceCeiling'
               ? { ...s, Action: s.Action.filter((a: string) => !a.startsWith('secretsmanager:')) }
               : s,
           ),

@@ -325,6 +325,6 @@ describe('ApiStack in the reference app', () => {
     const statements = Object.values(boundary as Record<string, any>)
       .filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
       .flatMap((r) => r.Properties.PolicyDocument.Statement);
-    expect(statements.find((st: any) => st.Sid === 'DenyModelInvocationButByTheApiRouteRoles')).toBeDefined();
+    expect(statements.find((st: any) => st.Sid === 'OnlyApiRoutesInvokeModels')).toBeDefined();
   });
 });

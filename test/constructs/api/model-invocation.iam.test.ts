@@ -23,7 +23,7 @@ const INVOKE_ACTIONS = [
   'sagemaker:InvokeEndpointAsync',
   'sagemaker:InvokeEndpointWithResponseStream',
 ];
-const DENY_SID = 'DenyModelInvocationButByTheApiRouteRoles';
+const DENY_SID = 'OnlyApiRoutesInvokeModels';
 
 /** The role, with one more identity policy that allows the invoke actions on `endpointArn`. */
 function withInvokeGrant(role: RoleUnderTest, endpointArn: string): RoleUnderTest {

@@ -170,7 +170,7 @@ describe('ThreatDetection (everything on)', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
-            Sid: 'GuardDutyMalwareScanManagedRule',
+            Sid: 'GuardDutyScanRule',
             Effect: 'Allow',
             Action: [
               'events:DeleteRule',

@@ -53,7 +53,7 @@ describe('PlatformPermissionsBoundary: the ceiling', () => {
   });
 
   test('ECR: pull and every action docker push needs (the release role pushes model-server images)', () => {
-    const ceiling = statements.find((s) => s.Sid === 'PlatformServiceCeiling');
+    const ceiling = statements.find((s) => s.Sid === 'ServiceCeiling');
     expect(ceiling.Action).toEqual(
       expect.arrayContaining([...ECR_PUSH, 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer']),
     );
@@ -61,7 +61,7 @@ describe('PlatformPermissionsBoundary: the ceiling', () => {
   });
 
   test('EC2: the CloudWatch agent of GPU fleet instances may read the Auto Scaling group tag (ec2:DescribeTags)', () => {
-    expect(statements.find((s) => s.Sid === 'PlatformServiceCeiling').Action).toContain('ec2:DescribeTags');
+    expect(statements.find((s) => s.Sid === 'ServiceCeiling').Action).toContain('ec2:DescribeTags');
   });
 
   test('S3 on the platform buckets: multipart uploads (ListMultipartUploadParts, AbortMultipartUpload)', () => {
@@ -72,7 +72,7 @@ describe('PlatformPermissionsBoundary: the ceiling', () => {
   });
 
   test('without restrictModelInvocationTo there is no invocation deny', () => {
-    expect(statements.find((s) => s.Sid === 'DenyModelInvocationButByTheApiRouteRoles')).toBeUndefined();
+    expect(statements.find((s) => s.Sid === 'OnlyApiRoutesInvokeModels')).toBeUndefined();
   });
 });
 
@@ -81,7 +81,7 @@ describe('PlatformPermissionsBoundary.restrictModelInvocationTo', () => {
     const app = newApp();
     const stack = new Stack(app, 'Platform');
     new PlatformPermissionsBoundary(stack, 'Boundary').restrictModelInvocationTo(ROUTE_PATTERN);
-    const deny = boundaryStatements(stack).find((s) => s.Sid === 'DenyModelInvocationButByTheApiRouteRoles');
+    const deny = boundaryStatements(stack).find((s) => s.Sid === 'OnlyApiRoutesInvokeModels');
     expect(deny.Effect).toBe('Deny');
     expect(deny.Action).toEqual(INVOKE_ACTIONS);
     expect(deny.Resource).toBe('*');
@@ -174,7 +174,7 @@ describe('PlatformPermissionsBoundary: IAM evaluation of bounded roles', () => {
         policy: {
           ...policy,
           Statement: policy.Statement.map((s: any) =>
-            s.Sid === 'PlatformServiceCeiling'
+            s.Sid === 'ServiceCeiling'
               ? { ...s, Action: s.Action.filter((a: string) => !/Upload|PutImage/.test(a)) }
               : s,
           ),

@@ -145,7 +145,7 @@ describe('addModelIntegrity in the reference app', () => {
       ([, r]) => r.Properties.ManagedPolicyName === 'ztai-platform-boundary',
     );
     const bySid = (sid: string) => boundary.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === sid);
-    expect(bySid('ModelSigningKeyByAlias')).toMatchObject({
+    expect(bySid('KeysByAlias')).toMatchObject({
       Action: ['kms:GetPublicKey', 'kms:Sign', 'kms:Verify'],
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/ztai/model-signing' } },
     });
